@@ -1,0 +1,46 @@
+use leptos::prelude::*;
+
+use crate::api::{current_admin, Logout};
+use crate::model::RoleView;
+
+/// The signed-in page frame: top bar with the account and a sign-out button, then the page.
+#[component]
+pub fn Frame(title: &'static str, children: Children) -> impl IntoView {
+    let admin = Resource::new(|| (), |_| current_admin());
+    let logout = ServerAction::<Logout>::new();
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">"Doorman"</a>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    admin.await.ok().flatten().map(|a| {
+                        let scope = match a.role {
+                            RoleView::SuperAdmin => "Super admin".to_string(),
+                            RoleView::ClientAdmin => a.tenant_name.clone().unwrap_or_default(),
+                        };
+                        let links = match a.role {
+                            RoleView::SuperAdmin => vec![("/admin", "Overview")],
+                            RoleView::ClientAdmin => vec![("/client-admin", "Overview"), ("/client-admin/api-keys", "API keys")],
+                        };
+                        view! {
+                            <nav class="areas">
+                                {links.into_iter().map(|(href, label)| view! { <a href=href>{label}</a> }).collect_view()}
+                            </nav>
+                            <span class="account">
+                                <span class="scope">{scope}</span>
+                                <span class="email">{a.email}</span>
+                            </span>
+                        }
+                    })
+                })}
+            </Transition>
+            <ActionForm action=logout attr:class="logout">
+                <button type="submit">"Sign out"</button>
+            </ActionForm>
+        </header>
+        <main class="page">
+            <h1>{title}</h1>
+            {children()}
+        </main>
+    }
+}

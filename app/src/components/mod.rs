@@ -1,0 +1,9 @@
+mod errors;
+mod events_table;
+mod frame;
+mod recent_events;
+
+pub use errors::show_errors;
+pub use events_table::EventsTable;
+pub use frame::Frame;
+pub use recent_events::RecentEvents;

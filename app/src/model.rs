@@ -1,0 +1,91 @@
+//! What the dashboard's server functions send to the browser. Built from the store's rows on
+//! the server; never carries secrets or password hashes.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RoleView {
+    SuperAdmin,
+    ClientAdmin,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdminView {
+    pub email: String,
+    pub role: RoleView,
+    /// The client admin's tenant, as `slug`.
+    pub tenant_slug: Option<String>,
+    pub tenant_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TenantRow {
+    pub slug: String,
+    pub name: String,
+    pub status: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventRow {
+    pub id: String,
+    pub tenant_slug: String,
+    pub event_type: String,
+    pub created_at: i64,
+    pub email: Option<String>,
+    pub external_user_id: Option<String>,
+    pub ip: Option<String>,
+    pub visitor_id: String,
+    pub risk_score: i32,
+    pub risk_band: String,
+    pub decision: String,
+    pub triggered_rules: Vec<String>,
+}
+
+/// An API key as the dashboard lists it: never the secret, only its first characters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKeyRow {
+    pub id: String,
+    pub name: String,
+    pub prefix: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// A key just created: the only time its secret leaves the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreatedKey {
+    pub name: String,
+    pub secret: String,
+}
+
+/// `YYYY-MM-DD HH:MM:SS` in UTC for epoch milliseconds, the same on server and browser so
+/// that hydration sees identical text.
+pub fn format_utc(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil-from-days, after Howard Hinnant's public-domain algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_utc;
+
+    #[test]
+    fn formats_utc_times() {
+        assert_eq!(format_utc(0), "1970-01-01 00:00:00");
+        assert_eq!(format_utc(1_700_000_000_000), "2023-11-14 22:13:20");
+        assert_eq!(format_utc(951_782_400_000), "2000-02-29 00:00:00");
+    }
+}

@@ -1,0 +1,105 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::{list_api_keys, CreateApiKey, RevokeApiKey};
+use crate::components::{show_errors, Frame};
+use crate::model::{format_utc, ApiKeyRow};
+
+/// The client admin's API keys: create one (its secret shown once), see when each was last
+/// used, revoke.
+#[component]
+pub fn ApiKeysPage() -> impl IntoView {
+    let create = ServerAction::<CreateApiKey>::new();
+    let revoke = ServerAction::<RevokeApiKey>::new();
+    let keys = Resource::new(move || (create.version().get(), revoke.version().get()), |_| list_api_keys());
+    // A key's secret can only be shown by the hydrated page: without JavaScript the form
+    // would create a key nobody ever sees, so it waits. Effects run only in the browser.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let created = move || {
+        create.value().get().map(|result| match result {
+            Ok(key) => view! {
+                <div class="card secret" role="status">
+                    <p>"New key " <strong>{key.name}</strong> ". Copy it now: it is not shown again."</p>
+                    <code id="new-key">{key.secret}</code>
+                </div>
+            }
+            .into_any(),
+            Err(e) => view! { <p class="error" role="alert">{server_error(e)}</p> }.into_any(),
+        })
+    };
+    view! {
+        <Title text="API keys" />
+        <Frame title="API keys">
+            <p class="hint">
+                "Your backend sends these in the " <code>"x-api-key"</code>
+                " header. Keep them on the server: never in a page or an app."
+            </p>
+            <ActionForm action=create attr:class="inline-form">
+                <label>"Name " <input type="text" name="name" required maxlength="100" placeholder="production backend" /></label>
+                <button type="submit" disabled=move || !hydrated.get() || create.pending().get()>"Create key"</button>
+            </ActionForm>
+            {created}
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                <ErrorBoundary fallback=show_errors>
+                    {move || Suspend::new(async move {
+                        keys.await.map(|keys| view! { <KeysTable keys revoke /> })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </Frame>
+    }
+}
+
+fn server_error(e: ServerFnError) -> String {
+    match e {
+        ServerFnError::ServerError(message) => message,
+        other => other.to_string(),
+    }
+}
+
+#[component]
+fn KeysTable(keys: Vec<ApiKeyRow>, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
+    if keys.is_empty() {
+        return view! { <p class="empty">"No keys yet."</p> }.into_any();
+    }
+    let rows = keys
+        .into_iter()
+        .map(|k| {
+            let live = k.revoked_at.is_none();
+            let row_name = k.name.clone();
+            view! {
+                <tr data-key-name=row_name>
+                    <td>{k.name}</td>
+                    <td class="mono">{k.prefix}"…"</td>
+                    <td class="time">{format_utc(k.created_at)}</td>
+                    <td class="time">{k.last_used_at.map(format_utc).unwrap_or_else(|| "never".into())}</td>
+                    <td>
+                        {if live {
+                            view! {
+                                <ActionForm action=revoke>
+                                    <input type="hidden" name="id" value=k.id />
+                                    <button type="submit" class="danger">"Revoke"</button>
+                                </ActionForm>
+                            }
+                            .into_any()
+                        } else {
+                            view! { <span class="revoked">"revoked " {k.revoked_at.map(format_utc)}</span> }.into_any()
+                        }}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="keys">
+                <thead>
+                    <tr><th>"Name"</th><th>"Key"</th><th>"Created (UTC)"</th><th>"Last used"</th><th></th></tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}

@@ -1,0 +1,44 @@
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use crate::pages::{AdminHome, ApiKeysPage, ClientAdminHome, Home, LoginPage, NotFound};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/doorman.css" />
+        <Title formatter=|page: String| if page.is_empty() { "Doorman".to_string() } else { format!("{page} · Doorman") } />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("") view=Home />
+                <Route path=path!("/login") view=LoginPage />
+                <Route path=path!("/admin") view=AdminHome />
+                <Route path=path!("/client-admin") view=ClientAdminHome />
+                <Route path=path!("/client-admin/api-keys") view=ApiKeysPage />
+            </Routes>
+        </Router>
+    }
+}

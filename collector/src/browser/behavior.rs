@@ -1,0 +1,100 @@
+//! Behaviour on the attached form: pointer path, key timing, pastes, focus changes, touches
+//! and autofill. Never a field's value.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Object};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsValue;
+
+use super::js::{call, get, global, now_ms, number, perf_now, set, string};
+use crate::sampling::{keep_pointer_sample, key_interval};
+
+#[derive(Default)]
+pub struct Behavior {
+    started_at: Option<f64>,
+    points: Vec<(f64, f64, f64)>,
+    keystrokes: u32,
+    last_key: Option<f64>,
+    intervals: Vec<u32>,
+    pastes: u32,
+    focus_changes: u32,
+    touches: u32,
+    autofilled: bool,
+}
+
+pub type Shared = Rc<RefCell<Behavior>>;
+
+fn listen(target: &JsValue, event: &str, state: &Shared, handler: fn(&mut Behavior, &JsValue)) {
+    let state = state.clone();
+    let closure = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+        if let Ok(mut b) = state.try_borrow_mut() {
+            handler(&mut b, &e);
+        }
+    });
+    let options = Object::new();
+    set(&options, "passive", true);
+    call(target, "addEventListener", &[event.into(), closure.as_ref().clone(), options.into()]);
+    // The listeners live as long as the page.
+    closure.forget();
+}
+
+/// Starts listening on `form` (pointer moves on its whole document); the form's start time
+/// is now.
+pub fn attach(state: &Shared, form: &JsValue) {
+    state.borrow_mut().started_at = Some(now_ms());
+    let document = get(&global(), "document");
+    listen(&document, "mousemove", state, |b, e| {
+        let now = perf_now();
+        if keep_pointer_sample(b.points.len(), b.points.last().map(|p| p.2), now) {
+            let coord = |name| number(&get(e, name)).unwrap_or(0.0);
+            b.points.push((coord("clientX"), coord("clientY"), now.round()));
+        }
+    });
+    listen(form, "keydown", state, |b, _| {
+        let now = perf_now();
+        b.keystrokes = b.keystrokes.saturating_add(1);
+        if let Some(interval) = key_interval(b.intervals.len(), b.last_key, now) {
+            b.intervals.push(interval);
+        }
+        b.last_key = Some(now);
+    });
+    listen(form, "paste", state, |b, _| b.pastes = b.pastes.saturating_add(1));
+    listen(form, "focusin", state, |b, _| b.focus_changes = b.focus_changes.saturating_add(1));
+    listen(form, "touchstart", state, |b, _| b.touches = b.touches.saturating_add(1));
+    listen(form, "input", state, |b, e| {
+        // Browser autofill fills fields without key presses: its input events carry no
+        // typing input type.
+        let kind = string(&get(e, "inputType"));
+        if matches!(kind.as_deref(), None | Some("") | Some("insertReplacementText")) {
+            b.autofilled = true;
+        }
+    });
+}
+
+pub fn snapshot(state: &Shared, fallback_start: f64) -> Object {
+    let b = state.borrow();
+    let out = Object::new();
+    set(&out, "formStartedAt", b.started_at.unwrap_or(fallback_start).round());
+    set(&out, "formSubmittedAt", now_ms().round());
+    let path: Array = b
+        .points
+        .iter()
+        .map(|&(x, y, t)| {
+            let point = Object::new();
+            set(&point, "x", x);
+            set(&point, "y", y);
+            set(&point, "t", t);
+            JsValue::from(point)
+        })
+        .collect();
+    set(&out, "mousePath", path);
+    set(&out, "keystrokeCount", b.keystrokes);
+    set(&out, "keyIntervals", b.intervals.iter().map(|&i| JsValue::from(i)).collect::<Array>());
+    set(&out, "pasteCount", b.pastes);
+    set(&out, "focusChanges", b.focus_changes);
+    set(&out, "touchCount", b.touches);
+    set(&out, "autofilled", b.autofilled);
+    out
+}

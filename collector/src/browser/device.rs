@@ -1,0 +1,214 @@
+//! Device signals, gathered once when the collector loads.
+
+use js_sys::{Array, Object};
+use wasm_bindgen::JsValue;
+
+use super::js::{call, get, global, number, set, string, text};
+use crate::hash::hash_parts;
+
+const UNMASKED_VENDOR_WEBGL: u32 = 0x9245;
+const UNMASKED_RENDERER_WEBGL: u32 = 0x9246;
+const VENDOR: u32 = 0x1F00;
+const RENDERER: u32 = 0x1F01;
+/// WebGL parameters that differ between GPUs and drivers.
+const WEBGL_PARAMETERS: [u32; 12] =
+    [0x0D33, 0x0D3A, 0x84E8, 0x8869, 0x8DFB, 0x8DFD, 0x8872, 0x846E, 0x846D, 0x8B8C, 0x1F02, 0x8B4D];
+/// Fonts probed by measuring text; present ones change the width against the fallback.
+const FONTS: [&str; 24] = [
+    "Arial",
+    "Arial Black",
+    "Calibri",
+    "Cambria",
+    "Comic Sans MS",
+    "Consolas",
+    "Courier New",
+    "DejaVu Sans",
+    "Georgia",
+    "Helvetica",
+    "Helvetica Neue",
+    "Liberation Sans",
+    "Lucida Console",
+    "Menlo",
+    "Monaco",
+    "Noto Sans",
+    "Roboto",
+    "Segoe UI",
+    "Tahoma",
+    "Times New Roman",
+    "Trebuchet MS",
+    "Ubuntu",
+    "Verdana",
+    "Cantarell",
+];
+const FALLBACKS: [&str; 3] = ["monospace", "sans-serif", "serif"];
+const PROBE_TEXT: &str = "mmmmmmmmmmlli WwQq@#";
+
+fn create_canvas(document: &JsValue, width: u32, height: u32) -> JsValue {
+    let canvas = call(document, "createElement", &["canvas".into()]);
+    let _ = js_sys::Reflect::set(&canvas, &"width".into(), &width.into());
+    let _ = js_sys::Reflect::set(&canvas, &"height".into(), &height.into());
+    canvas
+}
+
+fn put(target: &JsValue, name: &str, value: &str) {
+    let _ = js_sys::Reflect::set(target, &name.into(), &value.into());
+}
+
+/// Hash of a 2D drawing: text in several fonts, emoji, curves and blending render slightly
+/// differently on each GPU, driver, font set and anti-aliasing setting.
+fn canvas_hash(document: &JsValue) -> Option<String> {
+    let canvas = create_canvas(document, 240, 60);
+    let ctx = call(&canvas, "getContext", &["2d".into()]);
+    if ctx.is_undefined() || ctx.is_null() {
+        return None;
+    }
+    put(&ctx, "textBaseline", "alphabetic");
+    put(&ctx, "fillStyle", "#f60");
+    call(&ctx, "fillRect", &[125.into(), 1.into(), 62.into(), 20.into()]);
+    put(&ctx, "fillStyle", "#069");
+    put(&ctx, "font", "11pt \"Times New Roman\"");
+    call(&ctx, "fillText", &["Cwm fjordbank gly \u{1F603}".into(), 2.into(), 15.into()]);
+    put(&ctx, "fillStyle", "rgba(102, 204, 0, 0.2)");
+    put(&ctx, "font", "18pt Arial");
+    call(&ctx, "fillText", &["Doorman <canvas> 1.0".into(), 4.into(), 45.into()]);
+    put(&ctx, "globalCompositeOperation", "multiply");
+    for (x, color) in [(40, "#f2f"), (80, "#2ff"), (60, "#ff2")] {
+        put(&ctx, "fillStyle", color);
+        call(&ctx, "beginPath", &[]);
+        call(
+            &ctx,
+            "arc",
+            &[x.into(), 30.into(), 22.into(), 0.into(), (std::f64::consts::PI * 2.0).into(), true.into()],
+        );
+        call(&ctx, "closePath", &[]);
+        call(&ctx, "fill", &[]);
+    }
+    string(&call(&canvas, "toDataURL", &[])).map(|url| hash_parts([url.as_str()]))
+}
+
+struct WebGl {
+    vendor: Option<String>,
+    renderer: Option<String>,
+    hash: Option<String>,
+}
+
+fn webgl(document: &JsValue) -> WebGl {
+    let canvas = create_canvas(document, 1, 1);
+    let mut gl = call(&canvas, "getContext", &["webgl".into()]);
+    if gl.is_null() || gl.is_undefined() {
+        gl = call(&canvas, "getContext", &["experimental-webgl".into()]);
+    }
+    if gl.is_null() || gl.is_undefined() {
+        return WebGl { vendor: None, renderer: None, hash: None };
+    }
+    let param = |p: u32| call(&gl, "getParameter", &[p.into()]);
+    let debug = call(&gl, "getExtension", &["WEBGL_debug_renderer_info".into()]);
+    let (vendor, renderer) = if debug.is_null() || debug.is_undefined() {
+        (string(&param(VENDOR)), string(&param(RENDERER)))
+    } else {
+        (string(&param(UNMASKED_VENDOR_WEBGL)), string(&param(UNMASKED_RENDERER_WEBGL)))
+    };
+    let mut parts: Vec<String> = WEBGL_PARAMETERS.iter().map(|p| text(&param(*p))).collect();
+    parts.push(text(&call(&gl, "getSupportedExtensions", &[])));
+    let hash = Some(hash_parts(parts.iter().map(String::as_str)));
+    WebGl { vendor, renderer, hash }
+}
+
+/// Fonts whose rendering differs from every generic fallback.
+fn fonts(document: &JsValue) -> Vec<String> {
+    let canvas = create_canvas(document, 1, 1);
+    let ctx = call(&canvas, "getContext", &["2d".into()]);
+    if ctx.is_undefined() || ctx.is_null() {
+        return Vec::new();
+    }
+    let width = |font: &str| {
+        put(&ctx, "font", font);
+        number(&get(&call(&ctx, "measureText", &[PROBE_TEXT.into()]), "width")).unwrap_or(0.0)
+    };
+    let base: Vec<f64> = FALLBACKS.iter().map(|f| width(&["72px ", f].concat())).collect();
+    FONTS
+        .iter()
+        .filter(|font| {
+            FALLBACKS
+                .iter()
+                .zip(&base)
+                .any(|(fallback, base)| width(&["72px \"", font, "\", ", fallback].concat()) != *base)
+        })
+        .map(|f| f.to_string())
+        .collect()
+}
+
+fn strings(value: &JsValue) -> Vec<String> {
+    Array::from(value).iter().filter_map(|v| v.as_string()).collect()
+}
+
+fn timezone() -> Option<String> {
+    let format = js_sys::Intl::DateTimeFormat::new(&Array::new(), &Object::new());
+    string(&get(&format.resolved_options(), "timeZone"))
+}
+
+/// Everything about the device, including the `fingerprint` over its stable parts. The
+/// user agent is left out of the fingerprint: it changes with every browser update.
+pub fn collect(automation: Object) -> Object {
+    let window = global();
+    let navigator = get(&window, "navigator");
+    let document = get(&window, "document");
+    let screen_js = get(&window, "screen");
+
+    let screen = Object::new();
+    for name in ["width", "height", "availWidth", "availHeight", "colorDepth"] {
+        set(&screen, name, get(&screen_js, name));
+    }
+    set(&screen, "pixelRatio", get(&window, "devicePixelRatio"));
+
+    let canvas = canvas_hash(&document);
+    let gl = webgl(&document);
+    let fonts = fonts(&document);
+    let languages = strings(&get(&navigator, "languages"));
+    let tz = timezone();
+    let nav = |name: &str| text(&get(&navigator, name));
+    let fingerprint = hash_parts([
+        canvas.as_deref().unwrap_or(""),
+        gl.vendor.as_deref().unwrap_or(""),
+        gl.renderer.as_deref().unwrap_or(""),
+        gl.hash.as_deref().unwrap_or(""),
+        &text(&get(&screen_js, "width")),
+        &text(&get(&screen_js, "height")),
+        &text(&get(&screen_js, "colorDepth")),
+        &nav("hardwareConcurrency"),
+        &nav("deviceMemory"),
+        &nav("platform"),
+        tz.as_deref().unwrap_or(""),
+        &languages.join(","),
+        &fonts.join(","),
+    ]);
+
+    let device = Object::new();
+    for (field, name) in [
+        ("userAgent", "userAgent"),
+        ("language", "language"),
+        ("hardwareConcurrency", "hardwareConcurrency"),
+        ("deviceMemory", "deviceMemory"),
+        ("platform", "platform"),
+        ("vendor", "vendor"),
+        ("maxTouchPoints", "maxTouchPoints"),
+        ("cookiesEnabled", "cookieEnabled"),
+    ] {
+        set(&device, field, get(&navigator, name));
+    }
+    set(&device, "screen", screen);
+    set(&device, "timezone", tz.map(JsValue::from));
+    set(&device, "timezoneOffset", js_sys::Date::new_0().get_timezone_offset());
+    set(&device, "languages", languages.into_iter().map(JsValue::from).collect::<Array>());
+    set(&device, "webglVendor", gl.vendor.map(JsValue::from));
+    set(&device, "webglRenderer", gl.renderer.map(JsValue::from));
+    set(&device, "webglHash", gl.hash.map(JsValue::from));
+    set(&device, "canvasHash", canvas.map(JsValue::from));
+    set(&device, "fonts", fonts.into_iter().map(JsValue::from).collect::<Array>());
+    set(&device, "localStorage", !get(&window, "localStorage").is_undefined());
+    set(&device, "fingerprint", fingerprint);
+    set(&device, "deviceToken", super::identity::device_token().map(JsValue::from));
+    set(&device, "collectorVersion", env!("CARGO_PKG_VERSION"));
+    set(&device, "automation", automation);
+    device
+}

@@ -1,0 +1,47 @@
+//! The first-party device token and random ids.
+
+use wasm_bindgen::JsValue;
+
+use super::js::{call, get, global, string};
+
+const TOKEN_NAME: &str = "doorman_dt";
+const TOKEN_MAX_AGE_SECS: &str = "63072000";
+
+/// 16 random bytes from `crypto.getRandomValues`, as 32 hex digits.
+pub fn random_id() -> String {
+    let bytes = js_sys::Uint8Array::new_with_length(16);
+    call(&get(&global(), "crypto"), "getRandomValues", &[bytes.clone().into()]);
+    let mut out = String::with_capacity(32);
+    for b in bytes.to_vec() {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 15) as usize] as char);
+    }
+    out
+}
+
+fn valid(token: &str) -> bool {
+    token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The device token kept in localStorage and a first-party cookie; whichever survives is
+/// used and both are written back, so clearing one of them does not lose the device.
+pub fn device_token() -> Option<String> {
+    let window = global();
+    let storage = get(&window, "localStorage");
+    let document = get(&window, "document");
+    let from_storage =
+        string(&call(&storage, "getItem", &[JsValue::from_str(TOKEN_NAME)])).filter(|t| valid(t));
+    let from_cookie = string(&get(&document, "cookie")).and_then(|cookies| {
+        cookies.split(';').find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == TOKEN_NAME && valid(value)).then(|| value.to_string())
+        })
+    });
+    let token = from_storage.or(from_cookie).unwrap_or_else(random_id);
+    call(&storage, "setItem", &[JsValue::from_str(TOKEN_NAME), JsValue::from_str(&token)]);
+    let cookie =
+        [TOKEN_NAME, "=", &token, "; path=/; max-age=", TOKEN_MAX_AGE_SECS, "; SameSite=Lax"].concat();
+    let _ = js_sys::Reflect::set(&document, &JsValue::from_str("cookie"), &JsValue::from_str(&cookie));
+    valid(&token).then_some(token)
+}

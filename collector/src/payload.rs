@@ -1,0 +1,132 @@
+//! The signals a client page hands its own backend, and the backend forwards to
+//! `POST /api/v1/events/ingest` as `device` and `behavior`.
+//!
+//! The field names are those of seed 003's JavaScript snippet, so that a client which follows
+//! that document works unchanged; everything our collector adds is optional on top.
+
+use serde::{Deserialize, Serialize};
+
+/// Device and browser signals. Every field is optional: a client using only seed 003's
+/// snippet sends the first ten, our collector sends all of them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceSignals {
+    pub user_agent: Option<String>,
+    pub screen: Option<Screen>,
+    pub timezone: Option<String>,
+    pub language: Option<String>,
+    pub webgl_vendor: Option<String>,
+    pub webgl_renderer: Option<String>,
+    pub hardware_concurrency: Option<u32>,
+    pub device_memory: Option<f64>,
+    pub platform: Option<String>,
+    /// FingerprintJS's `visitorId`, when the client uses seed 003's snippet.
+    pub client_fingerprint: Option<String>,
+
+    /// Hash of the stable components, computed by our collector.
+    pub fingerprint: Option<String>,
+    /// Random first-party id the collector keeps in localStorage and a cookie.
+    pub device_token: Option<String>,
+    /// Random id of this one collection; a second use of it is a replay.
+    pub payload_id: Option<String>,
+    /// Epoch milliseconds at which the collection was made.
+    pub collected_at: Option<i64>,
+    pub collector_version: Option<String>,
+    #[serde(default)]
+    pub languages: Vec<String>,
+    /// Minutes, as `Date.prototype.getTimezoneOffset` returns them.
+    pub timezone_offset: Option<i32>,
+    pub max_touch_points: Option<u32>,
+    pub vendor: Option<String>,
+    pub canvas_hash: Option<String>,
+    pub webgl_hash: Option<String>,
+    pub audio_hash: Option<String>,
+    #[serde(default)]
+    pub fonts: Vec<String>,
+    pub cookies_enabled: Option<bool>,
+    pub local_storage: Option<bool>,
+    pub automation: Option<AutomationSignals>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Screen {
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub pixel_ratio: Option<f64>,
+    pub avail_width: Option<u32>,
+    pub avail_height: Option<u32>,
+    pub color_depth: Option<u32>,
+}
+
+/// What the collector saw of automation frameworks and tampering in the page.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AutomationSignals {
+    /// `navigator.webdriver` as the page read it.
+    pub webdriver: Option<bool>,
+    /// Names of markers found: automation globals, headless traits, DevTools-protocol traces.
+    #[serde(default)]
+    pub markers: Vec<String>,
+    /// Names of browser properties that were found overridden or inconsistent.
+    #[serde(default)]
+    pub tampered: Vec<String>,
+}
+
+/// Behaviour on the form between the collector's attach and the submit. Never field values.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BehaviorSignals {
+    /// Epoch milliseconds.
+    pub form_started_at: Option<i64>,
+    /// Epoch milliseconds.
+    pub form_submitted_at: Option<i64>,
+    #[serde(default)]
+    pub mouse_path: Vec<MousePoint>,
+    pub keystroke_count: Option<u32>,
+    /// Milliseconds between consecutive key presses.
+    #[serde(default)]
+    pub key_intervals: Vec<u32>,
+    pub paste_count: Option<u32>,
+    pub focus_changes: Option<u32>,
+    pub touch_count: Option<u32>,
+    pub autofilled: Option<bool>,
+}
+
+/// One sample of the pointer path: page coordinates and a `performance.now()` time in ms.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct MousePoint {
+    pub x: f64,
+    pub y: f64,
+    pub t: f64,
+}
+
+/// Most pointer samples a collector sends, and the least spacing between two, in ms.
+pub const MAX_MOUSE_POINTS: usize = 300;
+pub const MIN_MOUSE_SPACING_MS: f64 = 50.0;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_003_snippet_payload_parses() {
+        let device: DeviceSignals = serde_json::from_str(
+            r#"{"userAgent":"Mozilla/5.0","screen":{"width":1920,"height":1080,"pixelRatio":1.25},
+                "timezone":"Europe/Paris","language":"fr-FR","hardwareConcurrency":8,
+                "deviceMemory":8,"platform":"Win32","clientFingerprint":"abc123"}"#,
+        )
+        .unwrap();
+        assert_eq!(device.client_fingerprint.as_deref(), Some("abc123"));
+        assert_eq!(device.screen.unwrap().pixel_ratio, Some(1.25));
+        assert!(device.webgl_vendor.is_none());
+
+        let behavior: BehaviorSignals = serde_json::from_str(
+            r#"{"formStartedAt":1700000000000,"formSubmittedAt":1700000004000,
+                "mousePath":[{"x":10,"y":20,"t":1234}],"keystrokeCount":12}"#,
+        )
+        .unwrap();
+        assert_eq!(behavior.mouse_path.len(), 1);
+        assert_eq!(behavior.keystroke_count, Some(12));
+    }
+}

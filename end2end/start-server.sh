@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Starts the built doorman for the browser tests: a fresh SQLite database in a temporary
+# folder, the demo tenant, and a client admin whose credentials the tests know.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+bin="$root/target/debug/doorman"
+[[ -x "$bin" ]] || { echo "build first: scripts/build.sh" >&2; exit 1; }
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+export DATABASE_URL="sqlite:$work/e2e.db"
+export DOORMAN_ADDR="127.0.0.1:${DOORMAN_E2E_PORT:-3199}"
+export DOORMAN_SITE_ROOT="$root/target/site"
+export DOORMAN_DATA_DIR="$root/data"
+export DOORMAN_DEMO=true
+
+"$bin" tenant create --slug demo --name "Demo shop"
+echo "client-admin-password" | "$bin" admin create --email client@demo.test --tenant demo
+echo "super-admin-password" | "$bin" admin create --email root@doorman.test
+"$bin" serve

@@ -1,0 +1,135 @@
+import { test, expect, chromium, type Page } from '@playwright/test';
+
+// A person's browser: headful (inside Xvfb) and without the automation switches.
+async function humanBrowser() {
+  const browser = await chromium.launch({
+    headless: false,
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    ignoreDefaultArgs: ['--enable-automation'],
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run',
+      '--disable-quic', '--disable-blink-features=AutomationControlled'],
+  });
+  return { browser, context: await browser.newContext() };
+}
+
+// Key by key with an uneven rhythm, as people type.
+async function typeLikeAPerson(page: Page, selector: string, text: string) {
+  await page.locator(selector).click();
+  for (const [i, key] of [...text].entries()) {
+    await page.keyboard.type(key);
+    await page.waitForTimeout(45 + ((i * 53) % 140));
+  }
+}
+
+// A person signing up: pointer moved along a curve with uneven timing, keys typed with human
+// delays, and more than the minimum completion time spent on the form.
+async function signUpLikeAPerson(page: Page, email: string) {
+  await page.goto('/demo');
+  await expect(page.locator('form#signup[data-ready="true"]')).toBeVisible();
+  const started = Date.now();
+  for (let i = 0; i < 25; i++) {
+    const x = 120 + i * 9 + Math.sin(i / 3) * 14;
+    const y = 160 + Math.cos(i / 4) * 22 + i * 3;
+    await page.mouse.move(x, y, { steps: 2 });
+    await page.waitForTimeout(40 + ((i * 37) % 60));
+  }
+  await typeLikeAPerson(page, 'input[name="email"]', email);
+  await typeLikeAPerson(page, 'input[name="password"]', 'a long passphrase');
+  const waited = Date.now() - started;
+  if (waited < 4000) await page.waitForTimeout(4000 - waited);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  const result = page.locator('#result');
+  await expect(result).toBeVisible();
+  return result;
+}
+
+test.describe.configure({ mode: 'serial' });
+
+test('a person signs up, a second account from the same browser is blocked, and the client admin sees both', async () => {
+  const { browser, context } = await humanBrowser();
+  const page = await context.newPage();
+
+  const first = await signUpLikeAPerson(page, 'ada@example.com');
+  await expect(first).toHaveAttribute('data-decision', 'ALLOW');
+  // Not one detector mistakes the person for a bot.
+  await expect(page.locator('#rules')).toHaveText('none');
+
+  const second = await signUpLikeAPerson(page, 'ada.second@example.org');
+  await expect(second).toHaveAttribute('data-decision', 'BLOCK');
+  await expect(page.locator('#rules')).toContainText('DEVICE_REUSED');
+
+  await page.goto('/client-admin');
+  await expect(page).toHaveURL(/\/login$/);
+  await page.locator('input[name="email"]').fill('client@demo.test');
+  await page.locator('input[name="password"]').fill('client-admin-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/client-admin$/);
+  const rows = page.locator('table.events tbody tr');
+  await expect(rows).toHaveCount(2);
+  await expect(rows.filter({ hasText: 'ada@example.com' })).toContainText('ALLOW');
+  await expect(rows.filter({ hasText: 'ada.second@example.org' })).toContainText('BLOCK');
+  await page.screenshot({ path: test.info().outputPath('client-admin.png'), fullPage: true });
+  await browser.close();
+});
+
+test('a wrong password is refused and the super admin sees every tenant', async ({ page }) => {
+  await page.goto('/login');
+  await page.locator('input[name="email"]').fill('root@doorman.test');
+  await page.locator('input[name="password"]').fill('not-the-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toContainText('Wrong email or password');
+
+  // Before the page has hydrated the form posts without JavaScript and the page reloads
+  // empty, so both fields are filled again.
+  await page.locator('input[name="email"]').fill('root@doorman.test');
+  await page.locator('input[name="password"]').fill('super-admin-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/admin$/);
+  await expect(page.locator('table.tenants')).toContainText('demo');
+  await expect(page.locator('table.events tbody tr')).toHaveCount(2);
+  // A super admin is sent away from the client area to its own.
+  await page.goto('/client-admin');
+  await expect(page).toHaveURL(/\/admin$/);
+});
+
+test('a client admin creates an API key that works at once and stops working when revoked', async ({ page, request }) => {
+  await page.goto('/login');
+  await page.locator('input[name="email"]').fill('client@demo.test');
+  await page.locator('input[name="password"]').fill('client-admin-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/client-admin$/);
+  await page.getByRole('link', { name: 'API keys' }).click();
+  await expect(page).toHaveURL(/\/client-admin\/api-keys$/);
+
+  await page.locator('input[name="name"]').fill('e2e backend');
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const secret = (await page.locator('#new-key').textContent())!.trim();
+  expect(secret).toMatch(/^dm_live_[0-9a-f]{48}$/);
+  const row = page.locator('tr[data-key-name="e2e backend"]');
+  await expect(row).toContainText(secret.slice(0, 14));
+  await expect(row).not.toContainText(secret);
+  await page.screenshot({ path: test.info().outputPath('api-keys.png'), fullPage: true });
+
+  const ingest = (key: string) => request.post('/api/v1/events/ingest', {
+    headers: { 'x-api-key': key },
+    data: { type: 'LOGIN', email: 'someone@example.com', ip: '203.0.113.9' },
+  });
+  expect((await ingest(secret)).status()).toBe(200);
+
+  await row.getByRole('button', { name: 'Revoke' }).click();
+  await expect(row).toContainText('revoked');
+  const refused = await ingest(secret);
+  expect(refused.status()).toBe(401);
+  expect((await refused.json()).error.code).toBe('unauthorized');
+});
+
+test('an automated browser is blocked as a bot', async ({ page }) => {
+  // Playwright's default launch: navigator.webdriver is true and the user agent says Headless.
+  await page.goto('/demo');
+  await expect(page.locator('form#signup[data-ready="true"]')).toBeVisible();
+  await page.locator('input[name="email"]').fill('bot@example.net');
+  await page.locator('input[name="password"]').fill('botpassword1');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect(page.locator('#result')).toHaveAttribute('data-decision', 'BLOCK');
+  await expect(page.locator('#rules')).toContainText('BOT_DETECTED');
+});

@@ -1,0 +1,199 @@
+//! What a tenant can tune: thresholds, limits and per-rule overrides. Stored as JSON, so
+//! every field has a default and partial documents are read.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::EngineError;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RuleConfig {
+    pub thresholds: Thresholds,
+    pub limits: Limits,
+    /// By rule code.
+    pub overrides: BTreeMap<String, RuleOverride>,
+}
+
+/// Score bands: ALLOW up to `allow_max`, MONITOR up to `monitor_max`, BLOCK above.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Thresholds {
+    pub allow_max: i32,
+    pub monitor_max: i32,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self { allow_max: 79, monitor_max: 119 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Limits {
+    /// Accounts that may sign up on one device in 30 days.
+    pub accounts_per_device: u32,
+    /// Accounts that may sign up from one IP in 30 days.
+    pub accounts_per_ip: u32,
+    pub signups_per_ip_per_hour: u32,
+    pub signups_per_device_per_hour: u32,
+    /// A form filled faster than this is FAST_COMPLETION.
+    pub min_completion_ms: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            accounts_per_device: 1,
+            accounts_per_ip: 5,
+            signups_per_ip_per_hour: 5,
+            signups_per_device_per_hour: 3,
+            min_completion_ms: 3000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RuleOverride {
+    pub weight: Option<i32>,
+    pub enabled: Option<bool>,
+}
+
+/// A tenant's changes to the global settings: every unset field follows the global value,
+/// so a later change of a global default reaches every tenant that did not override it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct ConfigOverrides {
+    pub allow_max: Option<i32>,
+    pub monitor_max: Option<i32>,
+    pub accounts_per_device: Option<u32>,
+    pub accounts_per_ip: Option<u32>,
+    pub signups_per_ip_per_hour: Option<u32>,
+    pub signups_per_device_per_hour: Option<u32>,
+    pub min_completion_ms: Option<i64>,
+    /// By rule code.
+    pub rules: BTreeMap<String, RuleOverride>,
+}
+
+/// The largest weight a rule may be given; beyond it one rule would dwarf every threshold.
+pub const MAX_WEIGHT: i32 = 1000;
+
+impl RuleConfig {
+    /// This configuration with a tenant's overrides applied on top.
+    pub fn with_overrides(&self, o: &ConfigOverrides) -> RuleConfig {
+        let mut merged = self.clone();
+        let t = &mut merged.thresholds;
+        t.allow_max = o.allow_max.unwrap_or(t.allow_max);
+        t.monitor_max = o.monitor_max.unwrap_or(t.monitor_max);
+        let l = &mut merged.limits;
+        l.accounts_per_device = o.accounts_per_device.unwrap_or(l.accounts_per_device);
+        l.accounts_per_ip = o.accounts_per_ip.unwrap_or(l.accounts_per_ip);
+        l.signups_per_ip_per_hour = o.signups_per_ip_per_hour.unwrap_or(l.signups_per_ip_per_hour);
+        l.signups_per_device_per_hour =
+            o.signups_per_device_per_hour.unwrap_or(l.signups_per_device_per_hour);
+        l.min_completion_ms = o.min_completion_ms.unwrap_or(l.min_completion_ms);
+        for (code, tenant) in &o.rules {
+            let global = merged.overrides.entry(code.clone()).or_default();
+            global.weight = tenant.weight.or(global.weight);
+            global.enabled = tenant.enabled.or(global.enabled);
+        }
+        merged
+    }
+
+    /// Checks what an admin may set: ordered thresholds, sane limits, known rule codes.
+    pub fn validate(&self) -> Result<(), EngineError> {
+        let t = &self.thresholds;
+        if t.allow_max < 0 || t.monitor_max < t.allow_max {
+            return Err(EngineError::invalid("thresholds", "need 0 <= allowMax <= monitorMax"));
+        }
+        let l = &self.limits;
+        if [
+            l.accounts_per_device,
+            l.accounts_per_ip,
+            l.signups_per_ip_per_hour,
+            l.signups_per_device_per_hour,
+        ]
+        .contains(&0)
+        {
+            return Err(EngineError::invalid("limits", "every count limit must be at least 1"));
+        }
+        if !(0..=10 * 60 * 1000).contains(&l.min_completion_ms) {
+            return Err(EngineError::invalid("limits.minCompletionMs", "must be between 0 and 600000"));
+        }
+        for (code, o) in &self.overrides {
+            if !crate::rules::catalog().iter().any(|r| r.code == code) {
+                return Err(EngineError::invalid("rules", format!("unknown rule {code:?}")));
+            }
+            if o.weight.is_some_and(|w| !(0..=MAX_WEIGHT).contains(&w)) {
+                return Err(EngineError::invalid(
+                    "rules",
+                    format!("{code}: weight must be between 0 and {MAX_WEIGHT}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenant_overrides_apply_over_global_settings() {
+        let mut global = RuleConfig::default();
+        global.limits.accounts_per_ip = 9;
+        global.overrides.insert("RANDOM_EMAIL".into(), RuleOverride { weight: Some(20), enabled: None });
+        let tenant = ConfigOverrides {
+            allow_max: Some(60),
+            min_completion_ms: Some(5000),
+            rules: [
+                ("RANDOM_EMAIL".to_string(), RuleOverride { weight: None, enabled: Some(false) }),
+                ("DISPOSABLE_EMAIL".to_string(), RuleOverride { weight: Some(5), enabled: None }),
+            ]
+            .into(),
+            ..Default::default()
+        };
+        let merged = global.with_overrides(&tenant);
+        assert_eq!(merged.thresholds, Thresholds { allow_max: 60, monitor_max: 119 });
+        assert_eq!((merged.limits.accounts_per_ip, merged.limits.min_completion_ms), (9, 5000));
+        assert_eq!(merged.overrides["RANDOM_EMAIL"], RuleOverride { weight: Some(20), enabled: Some(false) });
+        assert_eq!(merged.overrides["DISPOSABLE_EMAIL"].weight, Some(5));
+        assert!(merged.validate().is_ok());
+        assert_eq!(global.with_overrides(&ConfigOverrides::default()), global);
+    }
+
+    #[test]
+    fn validation_rejects_what_an_admin_must_not_set() {
+        let bad = |f: fn(&mut RuleConfig)| {
+            let mut c = RuleConfig::default();
+            f(&mut c);
+            c.validate().is_err()
+        };
+        assert!(bad(|c| c.thresholds.monitor_max = 10));
+        assert!(bad(|c| c.limits.accounts_per_device = 0));
+        assert!(bad(|c| c.limits.min_completion_ms = -1));
+        assert!(bad(|c| {
+            c.overrides.insert("NOPE".into(), RuleOverride::default());
+        }));
+        assert!(bad(|c| {
+            c.overrides.insert("TOR_EXIT".into(), RuleOverride { weight: Some(5000), enabled: None });
+        }));
+        assert!(RuleConfig::default().validate().is_ok());
+        assert!(serde_json::from_str::<ConfigOverrides>(r#"{"allowMax": 1, "typo": 2}"#).is_err());
+    }
+
+    #[test]
+    fn partial_json_keeps_the_other_defaults() {
+        let config: RuleConfig = serde_json::from_str(
+            r#"{"thresholds":{"allowMax":50},"overrides":{"DISPOSABLE_EMAIL":{"weight":5}}}"#,
+        )
+        .unwrap();
+        assert_eq!(config.thresholds, Thresholds { allow_max: 50, monitor_max: 119 });
+        assert_eq!(config.limits, Limits::default());
+        assert_eq!(config.overrides["DISPOSABLE_EMAIL"].weight, Some(5));
+    }
+}

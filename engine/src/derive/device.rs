@@ -1,0 +1,272 @@
+use doorman_collector::payload::DeviceSignals;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceDerived {
+    /// Our collector's fingerprint, else FingerprintJS's `clientFingerprint` as `fpjs:…`.
+    pub fingerprint: Option<String>,
+    pub device_token: Option<String>,
+    /// Hash of the hardware components, for matching a device whose fingerprint changed.
+    pub hardware_key: Option<String>,
+    pub browser: Option<String>,
+    pub os: Option<String>,
+    pub bot: bool,
+    pub bot_reasons: Vec<String>,
+    pub tampering: bool,
+    pub tampering_reasons: Vec<String>,
+    /// The event carries identifiers from our collector.
+    pub has_collector: bool,
+    /// The event carries any device signal at all.
+    pub has_any_device_signals: bool,
+}
+
+/// Fewer hardware components than this make a key too common to identify a device.
+const MIN_HARDWARE_COMPONENTS: usize = 4;
+
+pub(super) fn derive(device: Option<&DeviceSignals>) -> DeviceDerived {
+    let Some(d) = device else {
+        return DeviceDerived::default();
+    };
+    let fingerprint = non_empty(&d.fingerprint)
+        .map(str::to_string)
+        .or_else(|| non_empty(&d.client_fingerprint).map(|fp| format!("fpjs:{fp}")));
+    let device_token = non_empty(&d.device_token).map(str::to_string);
+    let ua = d.user_agent.as_deref().unwrap_or("");
+    let bot_reasons = bot_reasons(d, ua);
+    let tampering_reasons = tampering_reasons(d, ua);
+    DeviceDerived {
+        has_collector: d.fingerprint.is_some() || device_token.is_some(),
+        has_any_device_signals: !ua.is_empty()
+            || d.screen.is_some()
+            || fingerprint.is_some()
+            || device_token.is_some(),
+        hardware_key: hardware_key(d),
+        browser: browser(ua),
+        os: os(ua),
+        fingerprint,
+        device_token,
+        bot: !bot_reasons.is_empty(),
+        bot_reasons,
+        tampering: !tampering_reasons.is_empty(),
+        tampering_reasons,
+    }
+}
+
+fn non_empty(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// Without a canvas render hash, identical machines of one model (a company's laptops) would
+/// share a key and be taken for one device, so there is no key without it.
+fn hardware_key(d: &DeviceSignals) -> Option<String> {
+    non_empty(&d.canvas_hash)?;
+    let screen = d.screen.as_ref();
+    let parts: [(&str, Option<String>); 10] = [
+        ("glv", d.webgl_vendor.clone()),
+        ("glr", d.webgl_renderer.clone()),
+        ("sw", screen.and_then(|s| s.width).map(|v| v.to_string())),
+        ("sh", screen.and_then(|s| s.height).map(|v| v.to_string())),
+        ("pr", screen.and_then(|s| s.pixel_ratio).map(|v| v.to_string())),
+        ("cd", screen.and_then(|s| s.color_depth).map(|v| v.to_string())),
+        ("hc", d.hardware_concurrency.map(|v| v.to_string())),
+        ("dm", d.device_memory.map(|v| v.to_string())),
+        ("pl", d.platform.clone()),
+        ("cv", d.canvas_hash.clone()),
+    ];
+    let present: Vec<(&str, String)> = parts.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();
+    if present.len() < MIN_HARDWARE_COMPONENTS {
+        return None;
+    }
+    let mut hasher = Sha256::new();
+    for (key, value) in &present {
+        hasher.update(key.as_bytes());
+        hasher.update([0]);
+        hasher.update(value.as_bytes());
+        hasher.update([0]);
+    }
+    let digest = hasher.finalize();
+    Some(digest[..16].iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Markers of automation in the user agent; the collector's own markers are added to them.
+const BOT_USER_AGENT_MARKERS: [(&str, &str); 4] = [
+    ("HeadlessChrome", "headless_user_agent"),
+    ("PhantomJS", "phantomjs_user_agent"),
+    ("Electron/", "electron_user_agent"),
+    ("puppeteer", "puppeteer_user_agent"),
+];
+
+fn bot_reasons(d: &DeviceSignals, ua: &str) -> Vec<String> {
+    let mut reasons: Vec<String> = BOT_USER_AGENT_MARKERS
+        .iter()
+        .filter(|(needle, _)| ua.contains(needle))
+        .map(|(_, reason)| reason.to_string())
+        .collect();
+    if let Some(automation) = &d.automation {
+        if automation.webdriver == Some(true) {
+            reasons.push("webdriver".into());
+        }
+        reasons.extend(automation.markers.iter().map(|m| format!("marker:{m}")));
+    }
+    reasons
+}
+
+/// The operating-system family a user agent or a `navigator.platform` names.
+fn os_family(text: &str) -> Option<&'static str> {
+    let t = text.to_ascii_lowercase();
+    if t.contains("android") {
+        Some("android")
+    } else if t.contains("iphone") || t.contains("ipad") {
+        Some("ios")
+    } else if t.contains("win") {
+        Some("windows")
+    } else if t.contains("mac") {
+        Some("mac")
+    } else if t.contains("linux") || t.contains("x11") || t.contains("cros") {
+        Some("linux")
+    } else {
+        None
+    }
+}
+
+fn tampering_reasons(d: &DeviceSignals, ua: &str) -> Vec<String> {
+    let mut reasons: Vec<String> =
+        d.automation.iter().flat_map(|a| a.tampered.iter().map(|t| format!("tampered:{t}"))).collect();
+    let ua_family = os_family(ua);
+    let platform_family = d.platform.as_deref().and_then(os_family);
+    if let (Some(ua_family), Some(platform_family)) = (ua_family, platform_family) {
+        // Android reports a Linux platform, and iPads may report "MacIntel": not lies.
+        let consistent = ua_family == platform_family
+            || (ua_family == "android" && platform_family == "linux")
+            || (ua_family == "ios" && platform_family == "mac");
+        if !consistent {
+            reasons.push("user_agent_platform_mismatch".into());
+        }
+    }
+    reasons
+}
+
+/// Browser name and major version, e.g. `Chrome 131`.
+fn browser(ua: &str) -> Option<String> {
+    // Order matters: Edge and Opera also say Chrome, Chrome also says Safari.
+    const BROWSERS: [(&str, &str); 7] = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("HeadlessChrome/", "HeadlessChrome"),
+        ("Chrome/", "Chrome"),
+        ("CriOS/", "Chrome"),
+        ("Version/", "Safari"),
+    ];
+    BROWSERS.iter().find_map(|(token, name)| {
+        let rest = &ua[ua.find(token)? + token.len()..];
+        let major: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        Some(if major.is_empty() { name.to_string() } else { format!("{name} {major}") })
+    })
+}
+
+fn os(ua: &str) -> Option<String> {
+    let name = match os_family(ua)? {
+        "android" => "Android",
+        "ios" => "iOS",
+        "windows" => "Windows",
+        "mac" => "macOS",
+        _ => "Linux",
+    };
+    Some(name.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use doorman_collector::payload::{AutomationSignals, Screen};
+
+    const CHROME_WIN: &str =
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+
+    fn device() -> DeviceSignals {
+        DeviceSignals {
+            user_agent: Some(CHROME_WIN.into()),
+            platform: Some("Win32".into()),
+            screen: Some(Screen {
+                width: Some(1920),
+                height: Some(1080),
+                pixel_ratio: Some(1.0),
+                ..Default::default()
+            }),
+            hardware_concurrency: Some(8),
+            client_fingerprint: Some("abc".into()),
+            canvas_hash: Some("c4nv45".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_plain_browser_is_neither_bot_nor_tampered() {
+        let d = derive(Some(&device()));
+        assert!(!d.bot && !d.tampering, "{d:?}");
+        assert_eq!(d.fingerprint.as_deref(), Some("fpjs:abc"));
+        assert_eq!(d.browser.as_deref(), Some("Chrome 131"));
+        assert_eq!(d.os.as_deref(), Some("Windows"));
+        assert!(!d.has_collector && d.has_any_device_signals);
+    }
+
+    #[test]
+    fn automation_is_reported_with_reasons() {
+        let mut dev = device();
+        dev.user_agent = Some(CHROME_WIN.replace("Chrome/", "HeadlessChrome/"));
+        dev.automation =
+            Some(AutomationSignals { webdriver: Some(true), markers: vec!["cdp".into()], tampered: vec![] });
+        let d = derive(Some(&dev));
+        assert_eq!(d.bot_reasons, vec!["headless_user_agent", "webdriver", "marker:cdp"]);
+    }
+
+    #[test]
+    fn lies_between_user_agent_and_platform_are_tampering() {
+        let mut dev = device();
+        dev.platform = Some("MacIntel".into());
+        assert_eq!(derive(Some(&dev)).tampering_reasons, vec!["user_agent_platform_mismatch"]);
+        let android = DeviceSignals {
+            user_agent: Some("Mozilla/5.0 (Linux; Android 14; Pixel 8) Chrome/131.0.0.0 Mobile".into()),
+            platform: Some("Linux armv8l".into()),
+            ..Default::default()
+        };
+        assert!(!derive(Some(&android)).tampering);
+        dev.platform = Some("Win32".into());
+        dev.automation =
+            Some(AutomationSignals { tampered: vec!["navigator.webdriver".into()], ..Default::default() });
+        assert_eq!(derive(Some(&dev)).tampering_reasons, vec!["tampered:navigator.webdriver"]);
+    }
+
+    #[test]
+    fn hardware_key_needs_enough_components_and_ignores_identity() {
+        let a = derive(Some(&device())).hardware_key.expect("key");
+        let mut other_id = device();
+        other_id.client_fingerprint = Some("different".into());
+        other_id.device_token = Some("token".into());
+        assert_eq!(derive(Some(&other_id)).hardware_key.as_deref(), Some(a.as_str()));
+        let mut other_hw = device();
+        other_hw.hardware_concurrency = Some(4);
+        assert_ne!(derive(Some(&other_hw)).hardware_key.as_deref(), Some(a.as_str()));
+        let sparse = DeviceSignals {
+            platform: Some("Win32".into()),
+            canvas_hash: Some("c".into()),
+            ..Default::default()
+        };
+        assert_eq!(derive(Some(&sparse)).hardware_key, None);
+        let mut no_canvas = device();
+        no_canvas.canvas_hash = None;
+        assert_eq!(derive(Some(&no_canvas)).hardware_key, None);
+    }
+
+    #[test]
+    fn our_collector_wins_over_fingerprintjs() {
+        let mut dev = device();
+        dev.fingerprint = Some("ours".into());
+        let d = derive(Some(&dev));
+        assert_eq!(d.fingerprint.as_deref(), Some("ours"));
+        assert!(d.has_collector);
+    }
+}

@@ -1,0 +1,37 @@
+//! Signals derived from one event, without any stored data.
+
+mod behavior;
+mod device;
+mod email;
+mod ip;
+
+use serde::Serialize;
+
+pub use behavior::{thresholds as behavior_thresholds, BehaviorDerived};
+pub use device::DeviceDerived;
+pub use email::EmailDerived;
+pub use ip::IpSignals;
+
+use crate::geo::Geo;
+use crate::input::IngestRequest;
+use crate::reputation::Reputation;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Signals {
+    pub ip: IpSignals,
+    pub device: DeviceDerived,
+    pub behavior: BehaviorDerived,
+    pub email: EmailDerived,
+}
+
+/// Derives every signal of the event.
+pub fn derive(req: &IngestRequest, reputation: &Reputation, geo: &Geo) -> Signals {
+    let timezone = req.device.as_ref().and_then(|d| d.timezone.as_deref());
+    Signals {
+        ip: ip::derive(req.ip.as_deref(), timezone, reputation, geo),
+        device: device::derive(req.device.as_ref()),
+        behavior: behavior::derive(req.behavior.as_ref()),
+        email: email::derive(req.email.as_deref(), reputation),
+    }
+}

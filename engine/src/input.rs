@@ -1,0 +1,190 @@
+//! The body of `POST /api/v1/events/ingest`: seed 003's shape, plus the fields other event
+//! types need.
+
+use doorman_collector::payload::{BehaviorSignals, DeviceSignals};
+use serde::{Deserialize, Serialize};
+
+use crate::EngineError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum EventType {
+    Signup,
+    Login,
+    SmsOtp,
+    TrialStart,
+    Referral,
+    PromoRedeem,
+    PasswordReset,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Signup => "SIGNUP",
+            EventType::Login => "LOGIN",
+            EventType::SmsOtp => "SMS_OTP",
+            EventType::TrialStart => "TRIAL_START",
+            EventType::Referral => "REFERRAL",
+            EventType::PromoRedeem => "PROMO_REDEEM",
+            EventType::PasswordReset => "PASSWORD_RESET",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IngestRequest {
+    #[serde(rename = "type")]
+    pub event_type: EventType,
+    pub email: Option<String>,
+    pub external_user_id: Option<String>,
+    pub ip: Option<String>,
+    pub device: Option<DeviceSignals>,
+    pub behavior: Option<BehaviorSignals>,
+    pub phone: Option<String>,
+    pub referrer_user_id: Option<String>,
+    pub promo_code: Option<String>,
+}
+
+/// Bounds on what one event may carry. Larger inputs are refused rather than truncated, so
+/// that a client bug is visible instead of silently scored on partial data.
+pub mod limits {
+    pub const EMAIL: usize = 254;
+    pub const USER_ID: usize = 256;
+    pub const USER_AGENT: usize = 1024;
+    pub const STRING: usize = 512;
+    pub const PHONE: usize = 32;
+    pub const MOUSE_POINTS: usize = doorman_collector::payload::MAX_MOUSE_POINTS;
+    pub const KEY_INTERVALS: usize = 1000;
+    pub const FONTS: usize = 300;
+    pub const LANGUAGES: usize = 32;
+    pub const MARKERS: usize = 64;
+}
+
+fn check_len(field: &str, value: Option<&str>, max: usize) -> Result<(), EngineError> {
+    match value {
+        Some(v) if v.chars().count() > max => {
+            Err(EngineError::invalid(field, format!("longer than {max} characters")))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn check_count(field: &str, count: usize, max: usize) -> Result<(), EngineError> {
+    if count > max {
+        return Err(EngineError::invalid(field, format!("more than {max} items")));
+    }
+    Ok(())
+}
+
+fn check_each(field: &str, items: &[String], max_items: usize) -> Result<(), EngineError> {
+    check_count(field, items.len(), max_items)?;
+    items.iter().try_for_each(|item| check_len(field, Some(item), limits::STRING))
+}
+
+impl IngestRequest {
+    /// Checks every bound of [`limits`] and that `ip`, when present, is an IP address.
+    pub fn validate(&self) -> Result<(), EngineError> {
+        use limits::*;
+        check_len("email", self.email.as_deref(), EMAIL)?;
+        check_len("externalUserId", self.external_user_id.as_deref(), USER_ID)?;
+        check_len("phone", self.phone.as_deref(), PHONE)?;
+        check_len("referrerUserId", self.referrer_user_id.as_deref(), USER_ID)?;
+        check_len("promoCode", self.promo_code.as_deref(), STRING)?;
+        if let Some(ip) = &self.ip {
+            ip.trim()
+                .parse::<std::net::IpAddr>()
+                .map_err(|_| EngineError::invalid("ip", format!("{ip:?} is not an IPv4 or IPv6 address")))?;
+        }
+        if let Some(d) = &self.device {
+            check_len("device.userAgent", d.user_agent.as_deref(), USER_AGENT)?;
+            for (field, value) in [
+                ("device.timezone", &d.timezone),
+                ("device.language", &d.language),
+                ("device.webglVendor", &d.webgl_vendor),
+                ("device.webglRenderer", &d.webgl_renderer),
+                ("device.platform", &d.platform),
+                ("device.clientFingerprint", &d.client_fingerprint),
+                ("device.fingerprint", &d.fingerprint),
+                ("device.deviceToken", &d.device_token),
+                ("device.payloadId", &d.payload_id),
+                ("device.collectorVersion", &d.collector_version),
+                ("device.vendor", &d.vendor),
+                ("device.canvasHash", &d.canvas_hash),
+                ("device.webglHash", &d.webgl_hash),
+                ("device.audioHash", &d.audio_hash),
+            ] {
+                check_len(field, value.as_deref(), STRING)?;
+            }
+            check_each("device.languages", &d.languages, LANGUAGES)?;
+            check_each("device.fonts", &d.fonts, FONTS)?;
+            if let Some(a) = &d.automation {
+                check_each("device.automation.markers", &a.markers, MARKERS)?;
+                check_each("device.automation.tampered", &a.tampered, MARKERS)?;
+            }
+        }
+        if let Some(b) = &self.behavior {
+            check_count("behavior.mousePath", b.mouse_path.len(), MOUSE_POINTS)?;
+            check_count("behavior.keyIntervals", b.key_intervals.len(), KEY_INTERVALS)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use doorman_collector::payload::MousePoint;
+
+    fn signup() -> IngestRequest {
+        serde_json::from_str(r#"{"type":"SIGNUP","email":"a@example.com","ip":"203.0.113.9"}"#).unwrap()
+    }
+
+    fn field_of(req: &IngestRequest) -> String {
+        match req.validate() {
+            Err(EngineError::Invalid { field, .. }) => field,
+            Ok(()) => String::new(),
+        }
+    }
+
+    #[test]
+    fn accepts_a_plain_event_and_both_ip_versions() {
+        let mut req = signup();
+        assert!(req.validate().is_ok());
+        req.ip = Some("2001:db8::1".into());
+        assert!(req.validate().is_ok());
+    }
+
+    #[test]
+    fn names_the_field_that_is_out_of_bounds() {
+        let mut req = signup();
+        req.ip = Some("999.0.0.1".into());
+        assert_eq!(field_of(&req), "ip");
+
+        let mut req = signup();
+        req.email = Some(format!("{}@example.com", "a".repeat(250)));
+        assert_eq!(field_of(&req), "email");
+
+        let mut req = signup();
+        req.behavior =
+            Some(BehaviorSignals { mouse_path: vec![MousePoint::default(); 301], ..Default::default() });
+        assert_eq!(field_of(&req), "behavior.mousePath");
+
+        let mut req = signup();
+        req.device = Some(DeviceSignals { fonts: vec!["Arial".into(); 301], ..Default::default() });
+        assert_eq!(field_of(&req), "device.fonts");
+
+        let mut req = signup();
+        req.device = Some(DeviceSignals { user_agent: Some("x".repeat(1025)), ..Default::default() });
+        assert_eq!(field_of(&req), "device.userAgent");
+    }
+
+    #[test]
+    fn event_types_use_the_api_names() {
+        let req: IngestRequest = serde_json::from_str(r#"{"type":"SMS_OTP"}"#).unwrap();
+        assert_eq!(req.event_type, EventType::SmsOtp);
+        assert_eq!(req.event_type.as_str(), "SMS_OTP");
+        assert!(serde_json::from_str::<IngestRequest>(r#"{"type":"SIGNIN"}"#).is_err());
+    }
+}

@@ -1,0 +1,415 @@
+//! The rule catalog: every rule's code, label, default weight, the event types it applies
+//! to, and how it decides. Codes are a public contract: never rename one once shipped.
+
+use crate::config::Limits;
+use crate::derive::behavior_thresholds as bt;
+use crate::derive::Signals;
+use crate::input::{EventType, IngestRequest};
+use crate::linkage::Linkage;
+
+/// What a rule sees.
+pub struct RuleContext<'a> {
+    pub req: &'a IngestRequest,
+    pub signals: &'a Signals,
+    pub linkage: &'a Linkage,
+    pub limits: &'a Limits,
+}
+
+/// A rule's verdict with the human-readable reason shown in `allChecks`.
+pub struct Verdict {
+    pub fired: bool,
+    pub detail: String,
+}
+
+fn verdict(fired: bool, detail: impl Into<String>) -> Verdict {
+    Verdict { fired, detail: detail.into() }
+}
+
+pub struct RuleDef {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub default_weight: i32,
+    /// `None`: every event type.
+    pub applies_to: Option<&'static [EventType]>,
+    pub evaluate: fn(&RuleContext) -> Verdict,
+}
+
+impl RuleDef {
+    pub fn applies(&self, event_type: EventType) -> bool {
+        self.applies_to.is_none_or(|types| types.contains(&event_type))
+    }
+}
+
+const SIGNUP: &[EventType] = &[EventType::Signup];
+
+/// Every rule, in the order checks are reported.
+pub fn catalog() -> &'static [RuleDef] {
+    CATALOG
+}
+
+fn plural(n: u32, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The verdict of a count rule: `stored` earlier ones plus this event, against `limit`.
+fn over_limit(stored: u32, limit: u32, (one, many): (&str, &str), scope: &str) -> Verdict {
+    let count = stored.saturating_add(1);
+    verdict(count > limit, format!("{} {scope} (limit {limit})", plural(count, one, many)))
+}
+
+/// IP rules have nothing to count without an IP.
+fn with_ip(ctx: &RuleContext, rule: impl FnOnce() -> Verdict) -> Verdict {
+    if ctx.signals.ip.address.is_none() {
+        return verdict(false, "no IP address given");
+    }
+    rule()
+}
+
+/// Fires when a detector found reasons, and lists them.
+fn on_reasons(reasons: &[String], clean: &str, found: &str) -> Verdict {
+    if reasons.is_empty() {
+        verdict(false, clean)
+    } else {
+        verdict(true, format!("{found}: {}", reasons.join(", ")))
+    }
+}
+
+const ACCOUNTS: (&str, &str) = ("account", "accounts");
+const SIGNUPS: (&str, &str) = ("signup", "signups");
+
+static CATALOG: &[RuleDef] = &[
+    RuleDef {
+        code: "BOT_DETECTED",
+        label: "Automated browser detected",
+        default_weight: 120,
+        applies_to: None,
+        evaluate: |ctx| {
+            on_reasons(&ctx.signals.device.bot_reasons, "no automation traces", "automation traces")
+        },
+    },
+    RuleDef {
+        code: "BROWSER_TAMPERING",
+        label: "Browser properties tampered with",
+        default_weight: 120,
+        applies_to: None,
+        evaluate: |ctx| {
+            on_reasons(
+                &ctx.signals.device.tampering_reasons,
+                "browser properties consistent",
+                "inconsistent or overridden",
+            )
+        },
+    },
+    RuleDef {
+        code: "MISSING_SIGNALS",
+        label: "No device signals",
+        default_weight: 50,
+        applies_to: None,
+        evaluate: |ctx| {
+            if ctx.signals.device.has_any_device_signals {
+                verdict(false, "device signals present")
+            } else {
+                verdict(true, "the event carries no device signals")
+            }
+        },
+    },
+    RuleDef {
+        code: "REPLAYED_PAYLOAD",
+        label: "Collector payload replayed",
+        default_weight: 120,
+        applies_to: None,
+        evaluate: |ctx| {
+            if ctx.linkage.payload_seen_before {
+                verdict(true, "this payloadId was already used by an earlier event")
+            } else {
+                verdict(false, "payload not seen before")
+            }
+        },
+    },
+    RuleDef {
+        code: "DEVICE_REUSED",
+        label: "Device reused across accounts",
+        default_weight: 60,
+        applies_to: None,
+        evaluate: |ctx| {
+            let others = ctx.linkage.other_users_on_device;
+            verdict(
+                others > 0,
+                format!("{} seen on this device", plural(others, "other user", "other users")),
+            )
+        },
+    },
+    RuleDef {
+        code: "ACCOUNTS_PER_DEVICE",
+        label: "Too many accounts on this device",
+        default_weight: 120,
+        applies_to: Some(SIGNUP),
+        evaluate: |ctx| {
+            let l = ctx.linkage;
+            over_limit(
+                l.other_signup_users_on_device_30d,
+                ctx.limits.accounts_per_device,
+                ACCOUNTS,
+                "on this device in 30 days",
+            )
+        },
+    },
+    RuleDef {
+        code: "ACCOUNTS_PER_IP",
+        label: "Too many accounts from this IP",
+        default_weight: 25,
+        applies_to: Some(SIGNUP),
+        evaluate: |ctx| {
+            let l = ctx.linkage;
+            with_ip(ctx, || {
+                over_limit(
+                    l.other_signup_users_on_ip_30d,
+                    ctx.limits.accounts_per_ip,
+                    ACCOUNTS,
+                    "from this IP in 30 days",
+                )
+            })
+        },
+    },
+    RuleDef {
+        code: "SIGNUP_VELOCITY_IP",
+        label: "Rapid signups from this IP",
+        default_weight: 40,
+        applies_to: Some(SIGNUP),
+        evaluate: |ctx| {
+            let l = ctx.linkage;
+            with_ip(ctx, || {
+                over_limit(
+                    l.signups_on_ip_1h,
+                    ctx.limits.signups_per_ip_per_hour,
+                    SIGNUPS,
+                    "from this IP in the last hour",
+                )
+            })
+        },
+    },
+    RuleDef {
+        code: "SIGNUP_VELOCITY_DEVICE",
+        label: "Rapid signups from this device",
+        default_weight: 50,
+        applies_to: Some(SIGNUP),
+        evaluate: |ctx| {
+            let l = ctx.linkage;
+            over_limit(
+                l.signups_on_device_1h,
+                ctx.limits.signups_per_device_per_hour,
+                SIGNUPS,
+                "on this device in the last hour",
+            )
+        },
+    },
+    RuleDef {
+        code: "EMAIL_ALIAS_REUSED",
+        label: "Email alias of an existing account",
+        default_weight: 30,
+        applies_to: Some(SIGNUP),
+        evaluate: |ctx| {
+            let others = ctx.linkage.other_users_with_email;
+            match &ctx.signals.email.normalized {
+                Some(normalized) if others > 0 => verdict(
+                    true,
+                    format!(
+                        "{normalized} already signed up as {}",
+                        plural(others, "other account", "other accounts")
+                    ),
+                ),
+                Some(_) => verdict(false, "no other account with this mailbox"),
+                None => verdict(false, "no email given"),
+            }
+        },
+    },
+    RuleDef {
+        code: "DISPOSABLE_EMAIL",
+        label: "Disposable email",
+        default_weight: 30,
+        applies_to: None,
+        evaluate: |ctx| {
+            let email = &ctx.signals.email;
+            match (&email.domain, email.disposable) {
+                (Some(domain), true) => verdict(true, format!("{domain} is a disposable email provider")),
+                (Some(domain), false) => {
+                    verdict(false, format!("{domain} is not a known disposable provider"))
+                }
+                (None, _) => verdict(false, "no email given"),
+            }
+        },
+    },
+    RuleDef {
+        code: "RANDOM_EMAIL",
+        label: "Random-looking email address",
+        default_weight: 15,
+        applies_to: None,
+        evaluate: |ctx| {
+            let email = &ctx.signals.email;
+            match email.normalized {
+                Some(_) if email.random_looking => verdict(true, "the mailbox name looks machine-generated"),
+                Some(_) => verdict(false, "the mailbox name looks ordinary"),
+                None => verdict(false, "no email given"),
+            }
+        },
+    },
+    RuleDef {
+        code: "TOR_EXIT",
+        label: "TOR exit node",
+        default_weight: 60,
+        applies_to: None,
+        evaluate: |ctx| {
+            if ctx.signals.ip.tor_exit {
+                verdict(true, "the IP is a known TOR exit")
+            } else {
+                verdict(false, "not a known TOR exit")
+            }
+        },
+    },
+    RuleDef {
+        code: "HIGH_RISK_ASN",
+        label: "Hosting or VPN network",
+        default_weight: 25,
+        applies_to: None,
+        evaluate: |ctx| {
+            let ip = &ctx.signals.ip;
+            let network = match (ip.asn, &ip.as_organization) {
+                (Some(asn), Some(org)) => format!("AS{asn} ({org})"),
+                (Some(asn), None) => format!("AS{asn}"),
+                (None, _) => return verdict(false, "network unknown"),
+            };
+            if ip.high_risk_asn {
+                verdict(true, format!("{network} is a hosting, cloud or VPN network"))
+            } else {
+                verdict(false, format!("{network} is not on the high-risk list"))
+            }
+        },
+    },
+    RuleDef {
+        code: "TIMEZONE_MISMATCH",
+        label: "Time zone does not match IP country",
+        default_weight: 20,
+        applies_to: None,
+        evaluate: |ctx| {
+            let country = ctx.signals.ip.country.as_deref().unwrap_or("?");
+            let zone = ctx.req.device.as_ref().and_then(|d| d.timezone.as_deref()).unwrap_or("?");
+            match ctx.signals.ip.timezone_matches_country {
+                Some(false) => verdict(true, format!("browser time zone {zone} is not used in {country}")),
+                Some(true) => verdict(false, format!("{zone} is used in {country}")),
+                None => verdict(false, "time zone or IP country unknown"),
+            }
+        },
+    },
+    RuleDef {
+        code: "NO_POINTER_ACTIVITY",
+        label: "No pointer or touch activity",
+        default_weight: 25,
+        applies_to: None,
+        evaluate: |ctx| {
+            let b = &ctx.signals.behavior;
+            if !b.present {
+                return verdict(false, "no behaviour data");
+            }
+            let touches = b.touch_count.unwrap_or(0);
+            if b.pointer_points == 0 && touches == 0 {
+                verdict(true, "no pointer movement and no touch on the form")
+            } else {
+                verdict(false, format!("{} pointer samples, {touches} touches", b.pointer_points))
+            }
+        },
+    },
+    RuleDef {
+        code: "ROBOTIC_POINTER",
+        label: "Machine-like pointer movement",
+        default_weight: 40,
+        applies_to: None,
+        evaluate: |ctx| {
+            let b = &ctx.signals.behavior;
+            if b.pointer_points < bt::MIN_POINTS_FOR_SHAPE {
+                return verdict(false, format!("{} pointer samples: too few to judge", b.pointer_points));
+            }
+            let straightness = b.pointer_straightness.unwrap_or(0.0);
+            let timing_cv = b.pointer_timing_cv.unwrap_or(1.0);
+            if straightness >= bt::ROBOTIC_STRAIGHTNESS {
+                verdict(true, format!("pointer path is a straight line (straightness {straightness:.3})"))
+            } else if timing_cv < bt::ROBOTIC_TIMING_CV {
+                verdict(true, format!("pointer samples evenly timed (variation {timing_cv:.3})"))
+            } else {
+                verdict(false, format!("straightness {straightness:.2}, timing variation {timing_cv:.2}"))
+            }
+        },
+    },
+    RuleDef {
+        code: "NO_KEYSTROKES",
+        label: "Form filled without typing",
+        default_weight: 15,
+        applies_to: None,
+        evaluate: |ctx| {
+            let b = &ctx.signals.behavior;
+            // Pasting and the browser's autofill are legitimate ways to fill a form.
+            let filled_otherwise = b.paste_count.unwrap_or(0) > 0 || b.autofilled == Some(true);
+            match b.keystroke_count {
+                Some(0) if !filled_otherwise => {
+                    verdict(true, "no key was pressed, nothing pasted or autofilled")
+                }
+                Some(0) => verdict(false, "filled by paste or autofill"),
+                Some(n) => verdict(false, plural(n, "keystroke", "keystrokes")),
+                None => verdict(false, "no keystroke count"),
+            }
+        },
+    },
+    RuleDef {
+        code: "UNIFORM_TYPING",
+        label: "Machine-like typing rhythm",
+        default_weight: 30,
+        applies_to: None,
+        evaluate: |ctx| match ctx.signals.behavior.key_interval_cv {
+            Some(cv) if cv < bt::UNIFORM_TYPING_CV => {
+                verdict(true, format!("key presses evenly spaced (variation {cv:.3})"))
+            }
+            Some(cv) => verdict(false, format!("typing rhythm varies like a person's ({cv:.2})")),
+            None => verdict(false, "too few key timings to judge"),
+        },
+    },
+    RuleDef {
+        code: "FAST_COMPLETION",
+        label: "Form completed too fast",
+        default_weight: 40,
+        applies_to: None,
+        evaluate: |ctx| {
+            let min = ctx.limits.min_completion_ms;
+            match ctx.signals.behavior.completion_ms {
+                Some(ms) => verdict(
+                    ms < min,
+                    format!(
+                        "completed in {:.1} s (minimum {:.1} s)",
+                        ms as f64 / 1000.0,
+                        min as f64 / 1000.0
+                    ),
+                ),
+                None => verdict(false, "no form timing"),
+            }
+        },
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_are_unique_and_weights_positive() {
+        let codes: HashSet<_> = catalog().iter().map(|r| r.code).collect();
+        assert_eq!(codes.len(), catalog().len());
+        assert!(catalog().iter().all(|r| r.default_weight > 0 && !r.label.is_empty()));
+    }
+
+    #[test]
+    fn signup_rules_do_not_apply_to_logins() {
+        let rule = catalog().iter().find(|r| r.code == "ACCOUNTS_PER_DEVICE").unwrap();
+        assert!(rule.applies(EventType::Signup));
+        assert!(!rule.applies(EventType::Login));
+        assert!(catalog().iter().find(|r| r.code == "DEVICE_REUSED").unwrap().applies(EventType::Login));
+    }
+}

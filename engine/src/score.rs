@@ -1,0 +1,124 @@
+//! Runs the catalog under a tenant's configuration and turns the fired weights into a score,
+//! a band and a decision.
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{RuleConfig, Thresholds};
+use crate::derive::Signals;
+use crate::input::IngestRequest;
+use crate::linkage::Linkage;
+use crate::rules::{catalog, RuleContext};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RiskBand {
+    Allow,
+    Monitor,
+    Block,
+}
+
+impl RiskBand {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RiskBand::Allow => "ALLOW",
+            RiskBand::Monitor => "MONITOR",
+            RiskBand::Block => "BLOCK",
+        }
+    }
+
+    pub fn for_score(score: i32, thresholds: &Thresholds) -> Self {
+        if score <= thresholds.allow_max {
+            RiskBand::Allow
+        } else if score <= thresholds.monitor_max {
+            RiskBand::Monitor
+        } else {
+            RiskBand::Block
+        }
+    }
+
+    pub fn decision(self) -> Decision {
+        match self {
+            RiskBand::Allow => Decision::Allow,
+            RiskBand::Monitor => Decision::Challenge,
+            RiskBand::Block => Decision::Block,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Decision {
+    Allow,
+    Challenge,
+    Block,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Allow => "ALLOW",
+            Decision::Challenge => "CHALLENGE",
+            Decision::Block => "BLOCK",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CheckStatus {
+    Fired,
+    Pass,
+    Disabled,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Check {
+    pub code: String,
+    pub label: String,
+    /// The effective weight; only a FIRED check adds it to the score.
+    pub weight: i32,
+    pub status: CheckStatus,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Assessment {
+    pub risk_score: i32,
+    pub risk_band: RiskBand,
+    pub decision: Decision,
+    pub checks: Vec<Check>,
+}
+
+impl Assessment {
+    pub fn triggered(&self) -> impl Iterator<Item = &Check> {
+        self.checks.iter().filter(|c| c.status == CheckStatus::Fired)
+    }
+}
+
+pub fn assess(req: &IngestRequest, signals: &Signals, linkage: &Linkage, config: &RuleConfig) -> Assessment {
+    let ctx = RuleContext { req, signals, linkage, limits: &config.limits };
+    let checks: Vec<Check> = catalog()
+        .iter()
+        .map(|rule| {
+            let tuning = config.overrides.get(rule.code).copied().unwrap_or_default();
+            let weight = tuning.weight.unwrap_or(rule.default_weight);
+            let (status, detail) = if tuning.enabled == Some(false) {
+                (CheckStatus::Disabled, "disabled for this tenant".to_string())
+            } else if !rule.applies(req.event_type) {
+                (CheckStatus::Pass, format!("not applicable to {}", req.event_type.as_str()))
+            } else {
+                let verdict = (rule.evaluate)(&ctx);
+                (if verdict.fired { CheckStatus::Fired } else { CheckStatus::Pass }, verdict.detail)
+            };
+            Check { code: rule.code.to_string(), label: rule.label.to_string(), weight, status, detail }
+        })
+        .collect();
+    let risk_score = checks.iter().filter(|c| c.status == CheckStatus::Fired).map(|c| c.weight).sum();
+    let risk_band = RiskBand::for_score(risk_score, &config.thresholds);
+    Assessment { risk_score, risk_band, decision: risk_band.decision(), checks }
+}
+
+#[cfg(test)]
+mod tests;

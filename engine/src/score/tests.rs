@@ -1,0 +1,246 @@
+//! Every rule fires, passes, can be disabled and re-weighted; bands and decisions follow the
+//! thresholds.
+
+use doorman_collector::payload::{AutomationSignals, BehaviorSignals, DeviceSignals, MousePoint, Screen};
+
+use super::*;
+use crate::config::{Limits, RuleOverride};
+use crate::derive::derive;
+use crate::geo::{AsnDb, AsnRanges, CountryDb, CountryRanges, Geo, ZoneCountries};
+use crate::input::EventType;
+use crate::reputation::Reputation;
+
+/// A signup as seed 003's snippet sends it, by a person who took eight seconds.
+fn signup() -> IngestRequest {
+    IngestRequest {
+        event_type: EventType::Signup,
+        email: Some("jane.doe@example.com".into()),
+        external_user_id: Some("u-1".into()),
+        ip: Some("203.0.113.7".into()),
+        device: Some(DeviceSignals {
+            user_agent: Some(
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/131.0.0.0 Safari/537.36".into(),
+            ),
+            screen: Some(Screen {
+                width: Some(1920),
+                height: Some(1080),
+                pixel_ratio: Some(1.0),
+                ..Default::default()
+            }),
+            timezone: Some("Europe/Paris".into()),
+            language: Some("fr-FR".into()),
+            hardware_concurrency: Some(8),
+            platform: Some("Win32".into()),
+            client_fingerprint: Some("fp".into()),
+            ..Default::default()
+        }),
+        behavior: Some(BehaviorSignals {
+            form_started_at: Some(1_000),
+            form_submitted_at: Some(9_000),
+            keystroke_count: Some(30),
+            mouse_path: vec![
+                MousePoint { x: 10.0, y: 10.0, t: 100.0 },
+                MousePoint { x: 60.0, y: 40.0, t: 170.0 },
+                MousePoint { x: 90.0, y: 110.0, t: 260.0 },
+            ],
+            key_intervals: vec![120, 95, 210, 180, 88, 140, 300, 110, 160],
+            ..Default::default()
+        }),
+        phone: None,
+        referrer_user_id: None,
+        promo_code: None,
+    }
+}
+
+fn reputation() -> Reputation {
+    Reputation {
+        disposable_domains: ["mailinator.com".to_string()].into(),
+        tor_exits: ["192.0.2.4".parse().unwrap()].into(),
+        high_risk_asns: [14061].into(),
+    }
+}
+
+/// 203.0.113.0/24 is a French broadband network, 198.51.100.0/24 a US hosting provider.
+fn geo() -> Geo {
+    let mut countries = CountryRanges::default();
+    countries.add_csv("203.0.113.0,203.0.113.255,FR\n198.51.100.0,198.51.100.255,US\n").unwrap();
+    let mut networks = AsnRanges::default();
+    networks
+        .add_csv("203.0.113.0,203.0.113.255,3215,Orange\n198.51.100.0,198.51.100.255,14061,DigitalOcean\n")
+        .unwrap();
+    Geo {
+        country: Some(CountryDb::Ranges(countries)),
+        asn: Some(AsnDb::Ranges(networks)),
+        zones: ZoneCountries::parse("Europe/Paris\tFR,MC\nAmerica/New_York\tUS\n"),
+    }
+}
+
+fn run_with(req: &IngestRequest, linkage: &Linkage, config: &RuleConfig) -> Assessment {
+    assess(req, &derive(req, &reputation(), &geo()), linkage, config)
+}
+
+fn run(req: &IngestRequest, linkage: &Linkage) -> Assessment {
+    run_with(req, linkage, &RuleConfig::default())
+}
+
+fn check<'a>(a: &'a Assessment, code: &str) -> &'a Check {
+    a.checks.iter().find(|c| c.code == code).unwrap_or_else(|| panic!("no check {code}"))
+}
+
+fn status(a: &Assessment, code: &str) -> CheckStatus {
+    check(a, code).status
+}
+
+/// For each rule: an event (and linkage) that makes it fire, from the clean signup.
+fn firing_case(code: &str) -> (IngestRequest, Linkage) {
+    let mut req = signup();
+    let mut linkage = Linkage::default();
+    let device = req.device.as_mut().unwrap();
+    match code {
+        "BOT_DETECTED" => {
+            device.automation = Some(AutomationSignals { webdriver: Some(true), ..Default::default() })
+        }
+        "BROWSER_TAMPERING" => device.platform = Some("MacIntel".into()),
+        "MISSING_SIGNALS" => req.device = None,
+        "REPLAYED_PAYLOAD" => linkage.payload_seen_before = true,
+        "DEVICE_REUSED" => linkage.other_users_on_device = 1,
+        "ACCOUNTS_PER_DEVICE" => linkage.other_signup_users_on_device_30d = 1,
+        "ACCOUNTS_PER_IP" => linkage.other_signup_users_on_ip_30d = 5,
+        "SIGNUP_VELOCITY_IP" => linkage.signups_on_ip_1h = 5,
+        "SIGNUP_VELOCITY_DEVICE" => linkage.signups_on_device_1h = 3,
+        "EMAIL_ALIAS_REUSED" => linkage.other_users_with_email = 1,
+        "DISPOSABLE_EMAIL" => req.email = Some("x@mailinator.com".into()),
+        "RANDOM_EMAIL" => req.email = Some("xk7qpz9w2m@example.com".into()),
+        "TOR_EXIT" => req.ip = Some("192.0.2.4".into()),
+        "HIGH_RISK_ASN" => {
+            req.ip = Some("198.51.100.9".into());
+            req.device.as_mut().unwrap().timezone = Some("America/New_York".into());
+        }
+        "TIMEZONE_MISMATCH" => req.device.as_mut().unwrap().timezone = Some("America/New_York".into()),
+        "FAST_COMPLETION" => req.behavior.as_mut().unwrap().form_submitted_at = Some(2_500),
+        "NO_POINTER_ACTIVITY" => req.behavior.as_mut().unwrap().mouse_path.clear(),
+        "ROBOTIC_POINTER" => {
+            req.behavior.as_mut().unwrap().mouse_path = (0..12)
+                .map(|i| MousePoint {
+                    x: f64::from(i) * 20.0,
+                    y: 300.0,
+                    t: f64::from(i) * 73.0 + f64::from(i % 3) * 9.0,
+                })
+                .collect()
+        }
+        "NO_KEYSTROKES" => req.behavior.as_mut().unwrap().keystroke_count = Some(0),
+        "UNIFORM_TYPING" => req.behavior.as_mut().unwrap().key_intervals = vec![100; 12],
+        other => panic!("no firing case for {other}: add one"),
+    }
+    (req, linkage)
+}
+
+#[test]
+fn a_clean_signup_passes_every_rule() {
+    let a = run(&signup(), &Linkage::default());
+    assert_eq!(a.risk_score, 0);
+    assert_eq!((a.risk_band, a.decision), (RiskBand::Allow, Decision::Allow));
+    assert_eq!(a.checks.len(), catalog().len());
+    assert!(a.checks.iter().all(|c| c.status == CheckStatus::Pass), "{:?}", a.checks);
+}
+
+#[test]
+fn every_rule_fires_alone_with_its_default_weight() {
+    for rule in catalog() {
+        let (req, linkage) = firing_case(rule.code);
+        let a = run(&req, &linkage);
+        let fired: Vec<&str> = a.triggered().map(|c| c.code.as_str()).collect();
+        assert_eq!(fired, vec![rule.code], "{}: {:?}", rule.code, a.checks);
+        assert_eq!(a.risk_score, rule.default_weight, "{}", rule.code);
+        assert!(!check(&a, rule.code).detail.is_empty());
+    }
+}
+
+#[test]
+fn every_rule_can_be_disabled_or_reweighted() {
+    for rule in catalog() {
+        let (req, linkage) = firing_case(rule.code);
+        let mut config = RuleConfig::default();
+        config.overrides.insert(rule.code.into(), RuleOverride { enabled: Some(false), weight: None });
+        let a = run_with(&req, &linkage, &config);
+        assert_eq!(status(&a, rule.code), CheckStatus::Disabled, "{}", rule.code);
+        assert_eq!(a.risk_score, 0, "{}", rule.code);
+
+        config.overrides.insert(rule.code.into(), RuleOverride { enabled: None, weight: Some(7) });
+        let a = run_with(&req, &linkage, &config);
+        assert_eq!(status(&a, rule.code), CheckStatus::Fired, "{}", rule.code);
+        assert_eq!((a.risk_score, check(&a, rule.code).weight), (7, 7), "{}", rule.code);
+    }
+}
+
+#[test]
+fn limits_are_tenant_settings() {
+    let mut linkage = Linkage { other_signup_users_on_device_30d: 1, ..Default::default() };
+    let mut config =
+        RuleConfig { limits: Limits { accounts_per_device: 2, ..Limits::default() }, ..Default::default() };
+    assert_eq!(status(&run_with(&signup(), &linkage, &config), "ACCOUNTS_PER_DEVICE"), CheckStatus::Pass);
+    linkage.other_signup_users_on_device_30d = 2;
+    let a = run_with(&signup(), &linkage, &config);
+    assert_eq!(status(&a, "ACCOUNTS_PER_DEVICE"), CheckStatus::Fired);
+    assert_eq!(check(&a, "ACCOUNTS_PER_DEVICE").detail, "3 accounts on this device in 30 days (limit 2)");
+
+    config.limits.min_completion_ms = 10_000;
+    let a = run_with(&signup(), &Linkage::default(), &config);
+    assert_eq!(check(&a, "FAST_COMPLETION").detail, "completed in 8.0 s (minimum 10.0 s)");
+    assert_eq!(status(&a, "FAST_COMPLETION"), CheckStatus::Fired);
+}
+
+#[test]
+fn signup_only_rules_pass_for_other_event_types() {
+    let mut req = signup();
+    req.event_type = EventType::Login;
+    let linkage = Linkage { other_signup_users_on_device_30d: 9, signups_on_ip_1h: 9, ..Default::default() };
+    let a = run(&req, &linkage);
+    assert_eq!(check(&a, "ACCOUNTS_PER_DEVICE").detail, "not applicable to LOGIN");
+    assert_eq!(a.risk_score, 0);
+}
+
+#[test]
+fn bands_follow_the_thresholds() {
+    let t = Thresholds::default();
+    for (score, band) in [
+        (0, RiskBand::Allow),
+        (79, RiskBand::Allow),
+        (80, RiskBand::Monitor),
+        (119, RiskBand::Monitor),
+        (120, RiskBand::Block),
+    ] {
+        assert_eq!(RiskBand::for_score(score, &t), band, "{score}");
+    }
+    assert_eq!(RiskBand::Monitor.decision(), Decision::Challenge);
+}
+
+#[test]
+fn the_same_device_with_a_new_account_is_blocked() {
+    let linkage =
+        Linkage { other_users_on_device: 1, other_signup_users_on_device_30d: 1, ..Default::default() };
+    let a = run(&signup(), &linkage);
+    assert_eq!(a.risk_score, 180);
+    assert_eq!(a.decision, Decision::Block);
+}
+
+#[test]
+fn reused_device_alone_is_a_challenge_only_with_more() {
+    // A second user logging in on a shared family computer: monitored, not blocked.
+    let mut req = signup();
+    req.event_type = EventType::Login;
+    let linkage = Linkage { other_users_on_device: 1, ..Default::default() };
+    let a = run(&req, &linkage);
+    assert_eq!((a.risk_score, a.decision), (60, Decision::Allow));
+}
+
+#[test]
+fn score_is_the_sum_of_fired_weights() {
+    let (mut req, mut linkage) = firing_case("DISPOSABLE_EMAIL");
+    req.ip = Some("192.0.2.4".into());
+    linkage.payload_seen_before = true;
+    let a = run(&req, &linkage);
+    let sum: i32 = a.triggered().map(|c| c.weight).sum();
+    assert_eq!(a.risk_score, sum);
+    assert_eq!(a.risk_score, 30 + 60 + 120);
+}

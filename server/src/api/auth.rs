@@ -1,0 +1,42 @@
+//! API-key authentication for client backends: the `x-api-key` header.
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use doorman_store::Store;
+
+use crate::error::ApiError;
+
+pub const API_KEY_HEADER: &str = "x-api-key";
+
+/// The tenant and key a request is authenticated as.
+#[derive(Debug, Clone)]
+pub struct TenantKey {
+    pub tenant_id: String,
+    pub key_id: String,
+}
+
+impl<S> FromRequestParts<S> for TenantKey
+where
+    S: Send + Sync,
+    Store: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let presented = parts
+            .headers
+            .get(API_KEY_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .ok_or(ApiError::Unauthorized("missing x-api-key header"))?;
+        let principal = Store::from_ref(state)
+            .authenticate_api_key(presented)
+            .await?
+            .ok_or(ApiError::Unauthorized("invalid or revoked API key"))?;
+        if !principal.tenant_active {
+            return Err(ApiError::Forbidden("this tenant is suspended"));
+        }
+        Ok(TenantKey { tenant_id: principal.tenant_id, key_id: principal.key_id })
+    }
+}

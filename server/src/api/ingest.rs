@@ -1,0 +1,81 @@
+//! `POST /api/v1/events/ingest`: derive signals, read linkage, score, store, answer — all
+//! within the request.
+
+use axum::extract::State;
+use axum::Json;
+use doorman_engine::derive::derive;
+use doorman_engine::input::IngestRequest;
+use doorman_engine::score::{assess, Check, Decision, RiskBand};
+use doorman_store::now_ms;
+use serde::{Deserialize, Serialize};
+
+use super::{ApiJson, TenantKey};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IngestResponse {
+    pub event_id: String,
+    pub visitor_id: String,
+    pub risk_score: i32,
+    pub risk_band: RiskBand,
+    pub decision: Decision,
+    pub triggered_rules: Vec<TriggeredRule>,
+    pub all_checks: Vec<Check>,
+    pub derived_signals: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TriggeredRule {
+    pub code: String,
+    pub label: String,
+    pub weight: i32,
+}
+
+pub async fn ingest(
+    State(state): State<AppState>,
+    key: TenantKey,
+    ApiJson(req): ApiJson<IngestRequest>,
+) -> Result<Json<IngestResponse>, ApiError> {
+    req.validate().map_err(|e| match e {
+        doorman_engine::EngineError::Invalid { field, message } => {
+            ApiError::InvalidField { message: format!("{field}: {message}"), field }
+        }
+    })?;
+    let now = now_ms();
+    let reputation = state.reputation.get();
+    let signals = derive(&req, &reputation, &state.geo);
+    let rules = state.store.effective_rule_config(&key.tenant_id).await?;
+    let prepared = state.store.prepare_event(&key.tenant_id, &req, &signals, now).await?;
+    let assessment = assess(&req, &signals, &prepared.linkage, &rules);
+
+    let mut derived = serde_json::to_value(&signals).map_err(ApiError::internal)?;
+    derived["linkage"] = serde_json::to_value(&prepared.linkage).map_err(ApiError::internal)?;
+    derived["identification"] = serde_json::to_value(&prepared.visitor).map_err(ApiError::internal)?;
+
+    let event_id = state
+        .store
+        .record_event(&key.tenant_id, &key.key_id, &req, &signals, &prepared, &assessment, &derived, now)
+        .await?;
+    tracing::info!(
+        tenant = %key.tenant_id,
+        event = %event_id,
+        score = assessment.risk_score,
+        decision = assessment.decision.as_str(),
+        "event scored"
+    );
+    Ok(Json(IngestResponse {
+        event_id,
+        visitor_id: prepared.visitor.visitor_id,
+        risk_score: assessment.risk_score,
+        risk_band: assessment.risk_band,
+        decision: assessment.decision,
+        triggered_rules: assessment
+            .triggered()
+            .map(|c| TriggeredRule { code: c.code.clone(), label: c.label.clone(), weight: c.weight })
+            .collect(),
+        all_checks: assessment.checks,
+        derived_signals: derived,
+    }))
+}

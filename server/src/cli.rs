@@ -1,0 +1,228 @@
+//! The `doorman` command line: serve, migrate, and the operator commands.
+
+use std::io::BufRead;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use doorman_store::admins::Role;
+use doorman_store::reputation::{parse_list_file, List};
+use doorman_store::Store;
+use leptos::config::LeptosOptions;
+
+use crate::config::{
+    AdminCommand, Cli, Command, DbConfig, KeyCommand, ReputationCommand, RulesCommand, ServeConfig,
+    TenantCommand,
+};
+use crate::demo::DemoBackend;
+use crate::state::{AppState, ReputationCache};
+
+/// Any failure of a command: printed as one line, exit code 1.
+type CliResult = Result<(), Box<dyn std::error::Error>>;
+
+pub async fn run() -> ExitCode {
+    let cli = Cli::parse();
+    crate::telemetry::init();
+    let command = cli.command.unwrap_or_else(|| Command::Serve(ServeConfig::from_env()));
+    match execute(&cli.db, command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(db: &DbConfig) -> Result<Store, doorman_store::StoreError> {
+    let store = Store::connect(&db.database_url, db.db_max_connections).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+async fn execute(db: &DbConfig, command: Command) -> CliResult {
+    match command {
+        Command::Serve(config) => serve(db, config).await,
+        Command::Migrate => {
+            let store = open(db).await?;
+            seed_reputation(&store, &ServeConfig::from_env().data_dir).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Create { email, tenant }) => {
+            let store = open(db).await?;
+            let tenant_id = match tenant {
+                Some(slug) => Some(tenant_id(&store, &slug).await?),
+                None => None,
+            };
+            let role = if tenant_id.is_some() { Role::ClientAdmin } else { Role::SuperAdmin };
+            let password = read_password()?;
+            let admin = store.create_admin(&email, &password, role, tenant_id.as_deref()).await?;
+            println!("created {} {}", role.as_str(), admin.email);
+            Ok(())
+        }
+        Command::Tenant(TenantCommand::Create { slug, name }) => {
+            let tenant = open(db).await?.create_tenant(&slug, &name).await?;
+            println!("created tenant {} ({})", tenant.slug, tenant.name);
+            Ok(())
+        }
+        Command::Tenant(TenantCommand::List) => {
+            for t in open(db).await?.list_tenants().await? {
+                println!("{}\t{}\t{}", t.slug, t.status, t.name);
+            }
+            Ok(())
+        }
+        Command::Key(KeyCommand::Create { tenant, name }) => {
+            let store = open(db).await?;
+            let tenant_id = tenant_id(&store, &tenant).await?;
+            let (_, secret) = store.create_api_key(&tenant_id, &name).await?;
+            // Only the key on stdout, so that scripts can capture it.
+            println!("{secret}");
+            Ok(())
+        }
+        Command::Reputation(ReputationCommand::Import { list, file }) => {
+            let list = List::parse(&list)?;
+            let text =
+                std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let parsed = parse_list_file(list, &text);
+            // An import is all or nothing, so that a typo is fixed before anything is added.
+            if let Some(first) = parsed.rejected.first() {
+                return Err(format!(
+                    "{} invalid lines in {}; first: {first}",
+                    parsed.rejected.len(),
+                    file.display()
+                )
+                .into());
+            }
+            let source = format!("file:{}", file.display());
+            let added = open(db).await?.import_reputation(list, &parsed.entries, &source).await?;
+            println!("{added} new entries in {} ({} in the file)", list.as_str(), parsed.entries.len());
+            Ok(())
+        }
+        Command::Rules(RulesCommand::Show { tenant }) => {
+            let store = open(db).await?;
+            let config = match tenant {
+                Some(slug) => store.effective_rule_config(&tenant_id(&store, &slug).await?).await?,
+                None => store.global_rule_config().await?,
+            };
+            println!("{}", serde_json::to_string_pretty(&config)?);
+            Ok(())
+        }
+        Command::Rules(RulesCommand::Set { tenant, file }) => {
+            let store = open(db).await?;
+            let text =
+                std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let bad_json = |e: serde_json::Error| format!("{}: {e}", file.display());
+            match tenant {
+                Some(slug) => {
+                    let overrides = serde_json::from_str(&text).map_err(bad_json)?;
+                    store.set_tenant_overrides(&tenant_id(&store, &slug).await?, &overrides).await?;
+                    println!("saved the overrides of {slug}");
+                }
+                None => {
+                    store.set_global_rule_config(&serde_json::from_str(&text).map_err(bad_json)?).await?;
+                    println!("saved the global defaults");
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn tenant_id(store: &Store, slug: &str) -> Result<String, String> {
+    match store.tenant_by_slug(slug).await {
+        Ok(Some(tenant)) => Ok(tenant.id),
+        Ok(None) => Err(format!("no tenant with slug {slug:?}")),
+        Err(err) => Err(err.to_string()),
+    }
+}
+
+/// The password from the first line of standard input, so it never shows in the process
+/// list or shell history.
+fn read_password() -> Result<String, String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("cannot read password: {e}"))?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    if password.is_empty() {
+        return Err("no password on standard input".into());
+    }
+    Ok(password)
+}
+
+/// Loads the bundled reputation lists into an empty database (first migrate or start only).
+async fn seed_reputation(store: &Store, data_dir: &std::path::Path) -> CliResult {
+    for list in List::ALL {
+        if store.count_reputation(list).await? > 0 {
+            continue;
+        }
+        let path = data_dir.join(format!("{}.txt", list.as_str()));
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            tracing::warn!(path = %path.display(), "no bundled list; {} stays empty", list.as_str());
+            continue;
+        };
+        // A third-party list may hold a few odd lines; they are skipped, not fatal to start.
+        let parsed = parse_list_file(list, &text);
+        if !parsed.rejected.is_empty() {
+            tracing::warn!(list = list.as_str(), skipped = parsed.rejected.len(), first = %parsed.rejected[0], "skipped invalid lines");
+        }
+        let added =
+            store.import_reputation(list, &parsed.entries, &format!("bundled:{}", path.display())).await?;
+        tracing::info!(list = list.as_str(), added, "loaded bundled reputation list");
+    }
+    Ok(())
+}
+
+/// Builds the server's state: the store must already be migrated.
+pub async fn build_state(store: Store, config: ServeConfig) -> Result<AppState, Box<dyn std::error::Error>> {
+    seed_reputation(&store, &config.data_dir).await?;
+    let reputation = ReputationCache::new(store.load_reputation().await?);
+    let geo = Arc::new(crate::geo::load(&config)?);
+    let demo =
+        if config.demo { Some(Arc::new(DemoBackend::setup(&store, config.addr).await?)) } else { None };
+    let leptos_options = LeptosOptions::builder()
+        .output_name("doorman")
+        .site_root(config.site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(config.addr)
+        .build();
+    Ok(AppState { leptos_options, store, reputation, geo, config: Arc::new(config), demo })
+}
+
+async fn serve(db: &DbConfig, config: ServeConfig) -> CliResult {
+    let store = open(db).await?;
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
+    let addr = listener.local_addr()?;
+    let state = build_state(store.clone(), ServeConfig { addr, ..config }).await?;
+    let demo = state.demo.is_some();
+    let app = crate::routes::router(state);
+    tracing::info!(%addr, demo, "doorman listening");
+    if demo {
+        tracing::info!("demo signup page: http://{addr}/demo");
+    }
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    store.close().await;
+    tracing::info!("doorman stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM; axum then finishes the requests in flight.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

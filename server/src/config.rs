@@ -1,0 +1,168 @@
+//! Every setting of Doorman, read in one place: command-line flags with `DOORMAN_*`
+//! environment fallbacks (and `DATABASE_URL`), defaulting to what works on a laptop.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "doorman", version, about = "Self-hosted fraud detection for signup and login flows")]
+pub struct Cli {
+    #[command(flatten)]
+    pub db: DbConfig,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DbConfig {
+    /// `sqlite:PATH` (created when missing) or `postgres://...`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite:doorman.db", global = true)]
+    pub database_url: String,
+    /// Most connections in the pool.
+    #[arg(long, env = "DOORMAN_DB_MAX_CONNECTIONS", default_value_t = 16, global = true)]
+    pub db_max_connections: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the dashboard and the API (the default).
+    Serve(ServeConfig),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Dashboard accounts.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Tenants (client products).
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Tenant API keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Global reputation lists.
+    #[command(subcommand)]
+    Reputation(ReputationCommand),
+    /// Rule settings: global defaults and tenant overrides.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Print the settings as JSON: a tenant's effective ones, or the global defaults.
+    Show {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Replace a tenant's overrides with a JSON file (allowMax, monitorMax, accountsPerDevice,
+    /// accountsPerIp, signupsPerIpPerHour, signupsPerDevicePerHour, minCompletionMs, and
+    /// rules: {CODE: {weight, enabled}}), or without --tenant the global defaults (a full
+    /// configuration as `rules show` prints it).
+    Set {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: Option<String>,
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a dashboard account; the password is read from standard input. Without
+    /// `--tenant` the account is a super admin, with it a client admin of that tenant.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Slug of the tenant a client admin belongs to.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TenantCommand {
+    /// Create a tenant.
+    Create {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// List tenants.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Create an API key for a tenant and print it (it is shown only this once).
+    Create {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, default_value = "default")]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReputationCommand {
+    /// Add the entries of a file (one per line, `#` comments) to a list.
+    Import {
+        /// disposable-domains, high-risk-asns or tor-exits
+        #[arg(long)]
+        list: String,
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// Address the HTTP server binds.
+    #[arg(long, env = "DOORMAN_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+    /// Folder with the built dashboard assets (`pkg/`) and public files.
+    #[arg(long, env = "DOORMAN_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+    /// Folder with the bundled reputation data loaded on first start.
+    #[arg(long, env = "DOORMAN_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// IP → country database: a MaxMind-format `.mmdb` (ip-location-db, GeoLite2, DB-IP) or
+    /// a `first,last,CC` CSV.
+    #[arg(long, env = "DOORMAN_COUNTRY_DB", default_value = "data/country.mmdb")]
+    pub country_db: PathBuf,
+    /// IP → AS number database: one `.mmdb` (GeoLite2-ASN format) or comma-separated
+    /// `first,last,asn,organisation` CSV files.
+    #[arg(
+        long,
+        env = "DOORMAN_ASN_DB",
+        value_delimiter = ',',
+        default_value = "data/asn-ipv4.csv,data/asn-ipv6.csv"
+    )]
+    pub asn_db: Vec<PathBuf>,
+    /// Serve the demo client at /demo, with a demo tenant and key.
+    #[arg(long, env = "DOORMAN_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
+    pub demo: bool,
+    /// Largest accepted API request body, in bytes.
+    #[arg(long, env = "DOORMAN_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
+    pub max_body_bytes: usize,
+    /// Mark session cookies `Secure` (set when served over HTTPS).
+    #[arg(long, env = "DOORMAN_SECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set)]
+    pub secure_cookies: bool,
+    /// Seconds a request may take before it is answered 503.
+    #[arg(long, env = "DOORMAN_REQUEST_TIMEOUT_SECS", default_value_t = 10)]
+    pub request_timeout_secs: u64,
+}
+
+impl ServeConfig {
+    /// The serve settings from the environment and defaults alone, for a bare `doorman`.
+    pub fn from_env() -> Self {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            serve: ServeConfig,
+        }
+        Only::parse_from(["doorman"]).serve
+    }
+}

@@ -1,0 +1,13 @@
+//! The `doorman` binary's library: configuration, the operator CLI, the HTTP API and the
+//! wiring of the Leptos dashboard, kept in a library so integration tests can start the
+//! same router the binary serves.
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod geo;
+pub mod routes;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,50 @@
+//! Shared state of the HTTP server: handed to axum handlers and, as context, to the
+//! dashboard's server functions.
+
+use std::sync::{Arc, RwLock};
+
+use axum::extract::FromRef;
+use doorman_engine::geo::Geo;
+use doorman_engine::reputation::Reputation;
+use doorman_store::Store;
+use leptos::config::LeptosOptions;
+
+use crate::config::ServeConfig;
+use crate::demo::DemoBackend;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub store: Store,
+    pub reputation: ReputationCache,
+    /// IP and time-zone databases, loaded at start.
+    pub geo: Arc<Geo>,
+    pub config: Arc<ServeConfig>,
+    pub demo: Option<Arc<DemoBackend>>,
+}
+
+/// The reputation lists in memory. Read on every event; replaced whole when lists change,
+/// so readers never wait on a reload.
+#[derive(Clone, Default)]
+pub struct ReputationCache(Arc<RwLock<Arc<Reputation>>>);
+
+impl ReputationCache {
+    pub fn new(reputation: Reputation) -> Self {
+        Self(Arc::new(RwLock::new(Arc::new(reputation))))
+    }
+
+    pub fn get(&self) -> Arc<Reputation> {
+        match self.0.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub fn replace(&self, reputation: Reputation) {
+        let mut guard = match self.0.write() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *guard = Arc::new(reputation);
+    }
+}

@@ -1,0 +1,210 @@
+use serde_json::json;
+
+use crate::harness::{fired, seed_003_signup, Options, TestApp};
+
+#[tokio::test]
+async fn a_seed_003_signup_is_scored_and_allowed() {
+    let app = TestApp::start().await;
+    let (status, body) = app.ingest(&seed_003_signup("ada@example.com", "fp-ada")).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["eventId"].as_str().unwrap().starts_with("evt_"));
+    assert!(body["visitorId"].as_str().unwrap().starts_with("vis_"));
+    assert_eq!(body["riskScore"], 0, "{body}");
+    assert_eq!(body["riskBand"], "ALLOW");
+    assert_eq!(body["decision"], "ALLOW");
+    assert_eq!(body["triggeredRules"], json!([]));
+    let checks = body["allChecks"].as_array().unwrap();
+    for code in
+        ["DEVICE_REUSED", "ACCOUNTS_PER_DEVICE", "DISPOSABLE_EMAIL", "FAST_COMPLETION", "BOT_DETECTED"]
+    {
+        let check = checks.iter().find(|c| c["code"] == code).unwrap_or_else(|| panic!("{code} missing"));
+        assert_eq!(check["status"], "PASS", "{check}");
+        assert!(check["label"].as_str().is_some_and(|l| !l.is_empty()));
+    }
+    for section in ["ip", "device", "behavior", "email", "linkage", "identification"] {
+        assert!(body["derivedSignals"][section].is_object(), "derivedSignals.{section} missing: {body}");
+    }
+}
+
+#[tokio::test]
+async fn the_same_device_with_a_new_email_is_blocked() {
+    let app = TestApp::start().await;
+    let (_, first) = app.ingest(&seed_003_signup("ada@example.com", "fp-shared")).await;
+    assert_eq!(first["decision"], "ALLOW");
+    // The same person coming back on the same device is not another account.
+    let (_, again) = app.ingest(&seed_003_signup("ada@example.com", "fp-shared")).await;
+    assert_eq!(again["decision"], "ALLOW", "{again}");
+    assert_eq!(fired(&again), Vec::<String>::new());
+
+    let (status, second) = app.ingest(&seed_003_signup("bob@example.org", "fp-shared")).await;
+    assert_eq!(status, 200);
+    assert_eq!(second["visitorId"], first["visitorId"]);
+    assert_eq!(second["decision"], "BLOCK", "{second}");
+    let rules = fired(&second);
+    assert!(
+        rules.contains(&"DEVICE_REUSED".to_string()) && rules.contains(&"ACCOUNTS_PER_DEVICE".to_string()),
+        "{rules:?}"
+    );
+    assert_eq!(second["derivedSignals"]["linkage"]["otherUsersOnDevice"], 1);
+    assert_eq!(second["derivedSignals"]["identification"]["method"], "fingerprint");
+}
+
+#[tokio::test]
+async fn devices_are_not_linked_across_tenants() {
+    let app = TestApp::start().await;
+    let other = app.store.create_tenant("globex", "Globex").await.unwrap();
+    let (_, other_key) = app.store.create_api_key(&other.id, "k").await.unwrap();
+    let (_, first) = app.ingest(&seed_003_signup("ada@example.com", "fp-shared")).await;
+    let body = serde_json::to_vec(&seed_003_signup("bob@example.org", "fp-shared")).unwrap();
+    let (status, second) = app.ingest_raw(Some(&other_key), body).await;
+    assert_eq!(status, 200);
+    assert_eq!(second["decision"], "ALLOW", "{second}");
+    assert_ne!(second["visitorId"], first["visitorId"]);
+}
+
+#[tokio::test]
+async fn disposable_email_fast_form_and_webdriver_fire() {
+    let app = TestApp::start().await;
+    let mut event = seed_003_signup("temp@mailinator.com", "fp-1");
+    let (_, body) = app.ingest(&event).await;
+    assert_eq!(fired(&body), vec!["DISPOSABLE_EMAIL"], "{body}");
+
+    event["email"] = json!("quick@example.com");
+    event["externalUserId"] = json!("quick@example.com");
+    event["device"]["clientFingerprint"] = json!("fp-2");
+    event["behavior"]["formSubmittedAt"] = json!(1_700_000_001_200i64);
+    let (_, body) = app.ingest(&event).await;
+    assert!(fired(&body).contains(&"FAST_COMPLETION".to_string()), "{body}");
+
+    event["email"] = json!("robot@example.com");
+    event["externalUserId"] = json!("robot@example.com");
+    event["device"]["clientFingerprint"] = json!("fp-3");
+    event["behavior"]["formSubmittedAt"] = json!(1_700_000_009_000i64);
+    event["device"]["userAgent"] = json!("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36");
+    let (_, body) = app.ingest(&event).await;
+    assert!(fired(&body).contains(&"BOT_DETECTED".to_string()), "{body}");
+    assert_eq!(body["decision"], "BLOCK");
+
+    event["email"] = json!("driven@example.com");
+    event["externalUserId"] = json!("driven@example.com");
+    event["device"]["clientFingerprint"] = json!("fp-4");
+    event["device"]["userAgent"] = json!("Mozilla/5.0 Chrome/131.0.0.0");
+    event["device"]["automation"] = json!({ "webdriver": true });
+    let (_, body) = app.ingest(&event).await;
+    assert!(fired(&body).contains(&"BOT_DETECTED".to_string()), "{body}");
+}
+
+#[tokio::test]
+async fn a_missing_unknown_or_revoked_key_is_401() {
+    let app = TestApp::start().await;
+    let body = serde_json::to_vec(&seed_003_signup("a@example.com", "fp")).unwrap();
+    let (status, err) = app.ingest_raw(None, body.clone()).await;
+    assert_eq!(status, 401);
+    assert_eq!(err["error"]["code"], "unauthorized");
+    let (status, _) =
+        app.ingest_raw(Some("dm_live_000000000000000000000000000000000000000000000000"), body.clone()).await;
+    assert_eq!(status, 401);
+    let (status, _) = app.ingest_raw(Some("not-even-a-key"), body.clone()).await;
+    assert_eq!(status, 401);
+
+    let key_id = app.store.list_api_keys(&app.tenant_id).await.unwrap()[0].id.clone();
+    assert_eq!(app.ingest_raw(Some(&app.api_key), body.clone()).await.0, 200);
+    app.store.revoke_api_key(&app.tenant_id, &key_id).await.unwrap();
+    let (status, err) = app.ingest_raw(Some(&app.api_key), body).await;
+    assert_eq!(status, 401, "{err}");
+    assert_eq!(err["error"]["message"], "invalid or revoked API key");
+}
+
+#[tokio::test]
+async fn bad_bodies_get_clear_json_errors() {
+    let app = TestApp::start_with(Options { max_body_bytes: 4096, ..Options::default() }).await;
+    let key = Some(app.api_key.as_str());
+
+    let (status, err) = app.ingest_raw(key, "{\"type\": \"SIGNUP\",").await;
+    assert_eq!(status, 400);
+    assert_eq!(err["error"]["code"], "invalid_json");
+
+    let mut wrong = seed_003_signup("a@example.com", "fp");
+    wrong["device"]["hardwareConcurrency"] = json!("eight");
+    let (status, err) = app.ingest(&wrong).await;
+    assert_eq!(status, 422);
+    assert_eq!(err["error"]["code"], "invalid_field");
+    assert_eq!(err["error"]["field"], "device.hardwareConcurrency");
+
+    let (status, err) = app.ingest(&json!({ "type": "SIGNIN" })).await;
+    assert_eq!(status, 422, "{err}");
+    let (status, _) = app.ingest(&json!({ "email": "a@example.com" })).await;
+    assert_eq!(status, 422);
+
+    let mut bad_ip = seed_003_signup("a@example.com", "fp");
+    bad_ip["ip"] = json!("999.1.1.1");
+    let (status, err) = app.ingest(&bad_ip).await;
+    assert_eq!(status, 422);
+    assert_eq!(err["error"]["field"], "ip");
+
+    let mut many_points = seed_003_signup("a@example.com", "fp");
+    many_points["behavior"]["mousePath"] = json!(vec![json!({"x": 1, "y": 1, "t": 1}); 301]);
+    let big = TestApp::start().await;
+    let (status, err) = big.ingest(&many_points).await;
+    assert_eq!(status, 422, "{err}");
+    assert_eq!(err["error"]["field"], "behavior.mousePath");
+
+    let (status, err) = app.ingest_raw(key, vec![b' '; 8192]).await;
+    assert_eq!(status, 413);
+    assert_eq!(err["error"]["code"], "payload_too_large");
+
+    let res = app.http.get(app.url("/api/v1/nope")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 404);
+    let err: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(err["error"]["code"], "not_found");
+    let res = app.http.get(app.url("/api/v1/events/ingest")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 405);
+}
+
+#[tokio::test]
+async fn health_endpoints_answer() {
+    let app = TestApp::start().await;
+    assert_eq!(app.http.get(app.url("/healthz")).send().await.unwrap().status().as_u16(), 200);
+    assert_eq!(app.http.get(app.url("/readyz")).send().await.unwrap().status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn events_are_scored_with_the_tenants_settings() {
+    use doorman_engine::config::{ConfigOverrides, RuleOverride};
+    let app = TestApp::start().await;
+    let overrides = ConfigOverrides {
+        min_completion_ms: Some(10_000),
+        rules: [("DISPOSABLE_EMAIL".to_string(), RuleOverride { weight: None, enabled: Some(false) })].into(),
+        ..Default::default()
+    };
+    app.store.set_tenant_overrides(&app.tenant_id, &overrides).await.unwrap();
+    let (_, body) = app.ingest(&seed_003_signup("temp@mailinator.com", "fp-1")).await;
+    let check = |code: &str| {
+        body["allChecks"].as_array().unwrap().iter().find(|c| c["code"] == code).unwrap().clone()
+    };
+    assert_eq!(check("DISPOSABLE_EMAIL")["status"], "DISABLED", "{body}");
+    assert_eq!(check("FAST_COMPLETION")["status"], "FIRED");
+    assert_eq!(check("FAST_COMPLETION")["detail"], "completed in 9.0 s (minimum 10.0 s)");
+    assert_eq!(body["riskScore"], 40);
+}
+
+#[tokio::test]
+async fn hosting_networks_and_foreign_time_zones_are_flagged() {
+    let app = TestApp::start().await;
+    // A French broadband user with a French time zone: nothing to see.
+    let mut home = seed_003_signup("ada@example.com", "fp-home");
+    home["ip"] = json!("81.2.3.4");
+    let (_, body) = app.ingest(&home).await;
+    assert_eq!(fired(&body), Vec::<String>::new(), "{body}");
+    let ip = &body["derivedSignals"]["ip"];
+    assert_eq!((ip["country"].as_str(), ip["asn"].as_u64()), (Some("FR"), Some(3215)));
+    assert_eq!(ip["timezoneMatchesCountry"], true);
+
+    // The same time zone behind a US hosting provider.
+    let mut vpn = seed_003_signup("bob@example.com", "fp-vpn");
+    vpn["ip"] = json!("198.51.100.20");
+    let (_, body) = app.ingest(&vpn).await;
+    assert_eq!(fired(&body), vec!["HIGH_RISK_ASN", "TIMEZONE_MISMATCH"], "{body}");
+    assert_eq!(body["derivedSignals"]["ip"]["asOrganization"], "DigitalOcean, LLC");
+    assert_eq!(body["decision"], "ALLOW");
+}

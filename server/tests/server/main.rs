@@ -1,0 +1,9 @@
+//! Integration tests of the `doorman` server: one test binary (it links once), each test on
+//! its own SQLite file and a real HTTP server on a random loopback port.
+
+mod acceptance;
+mod cli;
+mod dashboard;
+mod demo;
+mod harness;
+mod ingest;

@@ -1,0 +1,166 @@
+//! Dashboard accounts (super admins and client admins) and their sessions.
+
+use serde::{Deserialize, Serialize};
+
+use crate::credentials::{check_password_policy, decoy_hash, hash_password, verify_password};
+use crate::db::{execute, with_pool};
+use crate::{ids, now_ms, Result, Store, StoreError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Role {
+    SuperAdmin,
+    ClientAdmin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::SuperAdmin => "SUPER_ADMIN",
+            Role::ClientAdmin => "CLIENT_ADMIN",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self> {
+        match s {
+            "SUPER_ADMIN" => Ok(Role::SuperAdmin),
+            "CLIENT_ADMIN" => Ok(Role::ClientAdmin),
+            other => Err(StoreError::Corrupt(format!("unknown role {other:?}"))),
+        }
+    }
+}
+
+/// A dashboard account as the rest of the system sees it: never with its password hash.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Admin {
+    pub id: String,
+    pub email: String,
+    pub role: Role,
+    /// Set for client admins: the one tenant they may see.
+    pub tenant_id: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct AdminRow {
+    id: String,
+    email: String,
+    role: String,
+    tenant_id: Option<String>,
+    password_hash: String,
+    disabled: bool,
+}
+
+impl AdminRow {
+    fn into_admin(self) -> Result<Admin> {
+        Ok(Admin {
+            id: self.id,
+            email: self.email,
+            role: Role::parse(&self.role)?,
+            tenant_id: self.tenant_id,
+        })
+    }
+}
+
+/// How long a dashboard session lasts without a new login.
+pub const SESSION_TTL_MS: i64 = 12 * 60 * 60 * 1000;
+
+fn normalize_email(email: &str) -> Result<String> {
+    let email = email.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
+    if !valid {
+        return Err(StoreError::Invalid(format!("invalid email address {email:?}")));
+    }
+    Ok(email)
+}
+
+impl Store {
+    /// Creates a dashboard account. A client admin needs `tenant_id`; a super admin must not
+    /// have one.
+    pub async fn create_admin(
+        &self,
+        email: &str,
+        password: &str,
+        role: Role,
+        tenant_id: Option<&str>,
+    ) -> Result<Admin> {
+        let email = normalize_email(email)?;
+        check_password_policy(password)?;
+        if (role == Role::ClientAdmin) != tenant_id.is_some() {
+            return Err(StoreError::Invalid(
+                "a client admin belongs to exactly one tenant; a super admin to none".into(),
+            ));
+        }
+        let hash = hash_password(password.to_string()).await?;
+        let admin = Admin { id: ids::new_id("usr"), email, role, tenant_id: tenant_id.map(str::to_string) };
+        let sql =
+            "INSERT INTO admin_users (id, email, password_hash, role, tenant_id, disabled, created_at) \
+                   VALUES ($1, $2, $3, $4, $5, FALSE, $6)";
+        execute!(self, pool => sqlx::query(sql)
+            .bind(&admin.id)
+            .bind(&admin.email)
+            .bind(&hash)
+            .bind(role.as_str())
+            .bind(&admin.tenant_id)
+            .bind(now_ms())
+            .execute(pool)
+            .await)
+        .map_err(|e| {
+            StoreError::conflict_on_unique(e, format!("an account for {} already exists", admin.email))
+        })?;
+        Ok(admin)
+    }
+
+    /// The account whose email and password match, unless it is disabled. Takes the time of
+    /// one argon2 verification whether or not the email exists.
+    pub async fn authenticate_admin(&self, email: &str, password: &str) -> Result<Option<Admin>> {
+        let email = email.trim().to_lowercase();
+        let sql =
+            "SELECT id, email, role, tenant_id, password_hash, disabled FROM admin_users WHERE email = $1";
+        let row = with_pool!(self, pool => sqlx::query_as::<_, AdminRow>(sql).bind(&email).fetch_optional(pool).await)?;
+        let stored = row.as_ref().map_or_else(|| decoy_hash().to_string(), |r| r.password_hash.clone());
+        let matches = verify_password(password.to_string(), stored).await;
+        match row {
+            Some(row) if matches && !row.disabled => Ok(Some(row.into_admin()?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Starts a session and returns its token; only the token's hash is stored.
+    pub async fn create_session(&self, admin_id: &str) -> Result<String> {
+        let token = ids::random_hex(32);
+        let now = now_ms();
+        let sql =
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)";
+        execute!(self, pool => sqlx::query(sql)
+            .bind(ids::sha256_hex(&token))
+            .bind(admin_id)
+            .bind(now)
+            .bind(now + SESSION_TTL_MS)
+            .execute(pool)
+            .await)?;
+        Ok(token)
+    }
+
+    /// The account behind a live session token, if any.
+    pub async fn session_admin(&self, token: &str) -> Result<Option<Admin>> {
+        let sql = "SELECT u.id, u.email, u.role, u.tenant_id, u.password_hash, u.disabled \
+                   FROM sessions s JOIN admin_users u ON u.id = s.user_id \
+                   WHERE s.token_hash = $1 AND s.expires_at > $2";
+        let row = with_pool!(self, pool => sqlx::query_as::<_, AdminRow>(sql)
+            .bind(ids::sha256_hex(token))
+            .bind(now_ms())
+            .fetch_optional(pool)
+            .await)?;
+        match row {
+            Some(row) if !row.disabled => Ok(Some(row.into_admin()?)),
+            _ => Ok(None),
+        }
+    }
+
+    pub async fn delete_session(&self, token: &str) -> Result<()> {
+        let sql = "DELETE FROM sessions WHERE token_hash = $1";
+        execute!(self, pool => sqlx::query(sql).bind(ids::sha256_hex(token)).execute(pool).await)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,119 @@
+//! Tenant API keys. The full key is returned once at creation; only its SHA-256 is stored,
+//! and requests are matched by that hash.
+
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
+
+use crate::db::{execute, with_pool};
+use crate::{ids, now_ms, Result, Store, StoreError};
+
+/// Every key starts with this, so that leaked keys are easy to recognise in code and logs.
+pub const KEY_PREFIX: &str = "dm_live_";
+/// Characters of the key kept in clear for the dashboard to tell keys apart.
+const SHOWN_PREFIX_LEN: usize = KEY_PREFIX.len() + 6;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct ApiKey {
+    pub tenant_id: String,
+    pub id: String,
+    pub name: String,
+    pub prefix: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// Who a valid key speaks for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyPrincipal {
+    pub tenant_id: String,
+    pub key_id: String,
+    pub tenant_active: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct PrincipalRow {
+    tenant_id: String,
+    id: String,
+    key_hash: String,
+    status: String,
+}
+
+/// A key is at most this long; anything longer is rejected without touching the database.
+const MAX_KEY_LEN: usize = 128;
+
+impl Store {
+    /// Creates a key for the tenant and returns it with the full secret, which is not kept.
+    pub async fn create_api_key(&self, tenant_id: &str, name: &str) -> Result<(ApiKey, String)> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(StoreError::Invalid("key name must have 1 to 100 characters".into()));
+        }
+        let secret = format!("{KEY_PREFIX}{}", ids::random_hex(24));
+        let key = ApiKey {
+            tenant_id: tenant_id.to_string(),
+            id: ids::new_id("key"),
+            name: name.to_string(),
+            prefix: secret[..SHOWN_PREFIX_LEN].to_string(),
+            created_at: now_ms(),
+            last_used_at: None,
+            revoked_at: None,
+        };
+        let sql = "INSERT INTO api_keys (tenant_id, id, name, prefix, key_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+        execute!(self, pool => sqlx::query(sql)
+            .bind(&key.tenant_id)
+            .bind(&key.id)
+            .bind(&key.name)
+            .bind(&key.prefix)
+            .bind(ids::sha256_hex(&secret))
+            .bind(key.created_at)
+            .execute(pool)
+            .await)?;
+        Ok((key, secret))
+    }
+
+    /// The tenant a presented key belongs to, if the key exists and is not revoked.
+    /// Revocation is read from the database on every call, so it takes effect at once on
+    /// every instance.
+    pub async fn authenticate_api_key(&self, presented: &str) -> Result<Option<KeyPrincipal>> {
+        if presented.len() > MAX_KEY_LEN || !presented.starts_with(KEY_PREFIX) {
+            return Ok(None);
+        }
+        let hash = ids::sha256_hex(presented);
+        let sql = "SELECT k.tenant_id, k.id, k.key_hash, t.status FROM api_keys k \
+                   JOIN tenants t ON t.id = k.tenant_id WHERE k.key_hash = $1 AND k.revoked_at IS NULL";
+        let row = with_pool!(self, pool => sqlx::query_as::<_, PrincipalRow>(sql).bind(&hash).fetch_optional(pool).await)?;
+        // The index lookup already matched the hash; comparing again in constant time keeps
+        // the decision itself free of timing differences.
+        Ok(row.filter(|r| bool::from(r.key_hash.as_bytes().ct_eq(hash.as_bytes()))).map(|r| KeyPrincipal {
+            tenant_id: r.tenant_id,
+            key_id: r.id,
+            tenant_active: r.status == "ACTIVE",
+        }))
+    }
+
+    pub async fn list_api_keys(&self, tenant_id: &str) -> Result<Vec<ApiKey>> {
+        let sql = "SELECT tenant_id, id, name, prefix, created_at, last_used_at, revoked_at \
+                   FROM api_keys WHERE tenant_id = $1 ORDER BY created_at DESC";
+        Ok(with_pool!(self, pool => sqlx::query_as::<_, ApiKey>(sql).bind(tenant_id).fetch_all(pool).await)?)
+    }
+
+    /// Revokes one key of the tenant; a key of another tenant is reported as not found.
+    pub async fn revoke_api_key(&self, tenant_id: &str, key_id: &str) -> Result<()> {
+        let sql =
+            "UPDATE api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL";
+        let done = execute!(self, pool => sqlx::query(sql).bind(tenant_id).bind(key_id).bind(now_ms()).execute(pool).await)?;
+        if done == 0 {
+            return Err(StoreError::NotFound("api key"));
+        }
+        Ok(())
+    }
+
+    /// Revokes every live key of the tenant with this name; returns how many.
+    pub async fn revoke_api_keys_named(&self, tenant_id: &str, name: &str) -> Result<u64> {
+        let sql =
+            "UPDATE api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND name = $2 AND revoked_at IS NULL";
+        let done = execute!(self, pool => sqlx::query(sql).bind(tenant_id).bind(name).bind(now_ms()).execute(pool).await)?;
+        Ok(done)
+    }
+}

@@ -1,0 +1,31 @@
+//! Doorman's persistence.
+//!
+//! One [`Store`] over either SQLite (the embedded default) or PostgreSQL, chosen by the
+//! database URL. Both backends run the same SQL (`$1` placeholders, epoch-millisecond times,
+//! text ids); each has its own migration folder so that they can diverge where they must.
+
+mod db;
+mod error;
+pub mod ids;
+
+pub mod admins;
+pub mod api_keys;
+pub mod credentials;
+pub mod events;
+pub mod reputation;
+pub mod settings;
+pub mod tenants;
+mod visitors;
+
+pub use db::{Backend, Store};
+pub use error::StoreError;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Milliseconds since the Unix epoch, UTC: the one time format the store keeps.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

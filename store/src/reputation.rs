@@ -1,0 +1,160 @@
+//! The global reputation lists: disposable email domains, high-risk ASNs and TOR exit IPs.
+//! Stored in the database so super admins can edit them; loaded into the engine's in-memory
+//! [`Reputation`] for scoring.
+
+use std::net::IpAddr;
+
+use doorman_engine::reputation::Reputation;
+
+use crate::db::with_pool;
+use crate::{now_ms, Result, Store, StoreError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum List {
+    DisposableDomains,
+    HighRiskAsns,
+    TorExits,
+}
+
+impl List {
+    pub const ALL: [List; 3] = [List::DisposableDomains, List::HighRiskAsns, List::TorExits];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            List::DisposableDomains => "disposable-domains",
+            List::HighRiskAsns => "high-risk-asns",
+            List::TorExits => "tor-exits",
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Self> {
+        Self::ALL.into_iter().find(|l| l.as_str() == name).ok_or_else(|| {
+            StoreError::Invalid(format!(
+                "unknown list {name:?}: use disposable-domains, high-risk-asns or tor-exits"
+            ))
+        })
+    }
+
+    /// The canonical form of one entry, or an error naming what is wrong with it.
+    pub fn normalize(self, raw: &str) -> Result<String> {
+        let value = raw.trim();
+        let bad = || StoreError::Invalid(format!("invalid {} entry {value:?}", self.as_str()));
+        match self {
+            List::DisposableDomains => {
+                let domain = value.trim_start_matches('@').to_ascii_lowercase();
+                // Internationalised domains are listed in their Unicode form too.
+                let domain = domain.to_lowercase();
+                let ok = domain.contains('.')
+                    && domain.len() <= 253
+                    && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+                ok.then_some(domain).ok_or_else(bad)
+            }
+            List::HighRiskAsns => {
+                let digits = value.strip_prefix("AS").or_else(|| value.strip_prefix("as")).unwrap_or(value);
+                digits.parse::<u32>().map(|n| n.to_string()).map_err(|_| bad())
+            }
+            List::TorExits => value.parse::<IpAddr>().map(|ip| ip.to_string()).map_err(|_| bad()),
+        }
+    }
+}
+
+/// A list file read: the valid entries, and a message for each line that is not one.
+#[derive(Debug, Default)]
+pub struct ParsedList {
+    pub entries: Vec<String>,
+    pub rejected: Vec<String>,
+}
+
+/// Parses a list file: one entry per line; blank lines and `#` comments are skipped.
+pub fn parse_list_file(list: List, text: &str) -> ParsedList {
+    let mut parsed = ParsedList::default();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        match list.normalize(line) {
+            Ok(entry) => parsed.entries.push(entry),
+            Err(err) => parsed.rejected.push(format!("line {}: {err}", number + 1)),
+        }
+    }
+    parsed
+}
+
+impl Store {
+    /// Adds entries to a list, ignoring ones already present; returns how many were new.
+    pub async fn import_reputation(&self, list: List, entries: &[String], source: &str) -> Result<u64> {
+        let now = now_ms();
+        let sql = "INSERT INTO reputation_entries (list, value, source, added_at) VALUES ($1, $2, $3, $4) \
+                   ON CONFLICT (list, value) DO NOTHING";
+        let mut added = 0;
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for entry in entries {
+                added += sqlx::query(sql).bind(list.as_str()).bind(entry).bind(source).bind(now)
+                    .execute(&mut *tx).await?.rows_affected();
+            }
+            tx.commit().await?;
+        });
+        Ok(added)
+    }
+
+    pub async fn count_reputation(&self, list: List) -> Result<i64> {
+        let sql = "SELECT COUNT(*) FROM reputation_entries WHERE list = $1";
+        Ok(
+            with_pool!(self, pool => sqlx::query_scalar::<_, i64>(sql).bind(list.as_str()).fetch_one(pool).await)?,
+        )
+    }
+
+    /// Reads every list into the engine's in-memory form. Entries that no longer parse are
+    /// skipped with a warning rather than failing the load.
+    pub async fn load_reputation(&self) -> Result<Reputation> {
+        let sql = "SELECT list, value FROM reputation_entries";
+        let rows: Vec<(String, String)> =
+            with_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await)?;
+        let mut reputation = Reputation::default();
+        for (list, value) in rows {
+            let parsed = match List::parse(&list) {
+                Ok(List::DisposableDomains) => Some(reputation.disposable_domains.insert(value.clone())),
+                Ok(List::HighRiskAsns) => value.parse().ok().map(|asn| reputation.high_risk_asns.insert(asn)),
+                Ok(List::TorExits) => value.parse().ok().map(|ip| reputation.tor_exits.insert(ip)),
+                Err(_) => None,
+            };
+            if parsed.is_none() {
+                tracing::warn!(list, value, "skipping unreadable reputation entry");
+            }
+        }
+        Ok(reputation)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_are_normalized() {
+        assert_eq!(List::DisposableDomains.normalize(" @Mailinator.COM ").unwrap(), "mailinator.com");
+        assert_eq!(
+            List::DisposableDomains.normalize("Desayuno-Étnico.info").unwrap(),
+            "desayuno-étnico.info"
+        );
+        assert!(List::DisposableDomains.normalize("not a domain").is_err());
+        assert_eq!(List::HighRiskAsns.normalize("AS14061").unwrap(), "14061");
+        assert!(List::HighRiskAsns.normalize("ASX").is_err());
+        assert_eq!(List::TorExits.normalize("2001:DB8::1").unwrap(), "2001:db8::1");
+        assert!(List::TorExits.normalize("300.1.1.1").is_err());
+    }
+
+    #[test]
+    fn list_files_skip_comments_and_report_bad_lines() {
+        let parsed = parse_list_file(List::TorExits, "# exits\n1.2.3.4\n\n5.6.7.8 # note\n");
+        assert_eq!(
+            (parsed.entries, parsed.rejected.len()),
+            (vec!["1.2.3.4".to_string(), "5.6.7.8".to_string()], 0)
+        );
+        let parsed = parse_list_file(List::TorExits, "1.2.3.4\nnope\n");
+        assert_eq!(parsed.entries, vec!["1.2.3.4"]);
+        assert_eq!(parsed.rejected, vec!["line 2: invalid tor-exits entry \"nope\""]);
+    }
+}

@@ -1,0 +1,99 @@
+//! Tenants: the client products that use Doorman.
+
+use serde::{Deserialize, Serialize};
+
+use crate::db::{execute, with_pool};
+use crate::{ids, now_ms, Result, Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct Tenant {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub status: String,
+    pub created_at: i64,
+}
+
+impl Tenant {
+    pub fn is_active(&self) -> bool {
+        self.status == "ACTIVE"
+    }
+}
+
+/// Slugs appear in URLs and CLI flags: lowercase letters, digits and inner dashes.
+pub fn validate_slug(slug: &str) -> Result<()> {
+    let ok_chars = slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !(2..=40).contains(&slug.len()) || !ok_chars || slug.starts_with('-') || slug.ends_with('-') {
+        return Err(StoreError::Invalid(format!(
+            "invalid slug {slug:?}: use 2 to 40 lowercase letters, digits or inner dashes"
+        )));
+    }
+    Ok(())
+}
+
+fn validate_name(name: &str) -> Result<()> {
+    let len = name.trim().chars().count();
+    if len == 0 || len > 100 {
+        return Err(StoreError::Invalid("tenant name must have 1 to 100 characters".into()));
+    }
+    Ok(())
+}
+
+const COLUMNS: &str = "id, slug, name, status, created_at";
+
+impl Store {
+    pub async fn create_tenant(&self, slug: &str, name: &str) -> Result<Tenant> {
+        validate_slug(slug)?;
+        validate_name(name)?;
+        let tenant = Tenant {
+            id: ids::new_id("ten"),
+            slug: slug.to_string(),
+            name: name.trim().to_string(),
+            status: "ACTIVE".into(),
+            created_at: now_ms(),
+        };
+        let sql = "INSERT INTO tenants (id, slug, name, status, created_at) VALUES ($1, $2, $3, $4, $5)";
+        execute!(self, pool => sqlx::query(sql)
+            .bind(&tenant.id)
+            .bind(&tenant.slug)
+            .bind(&tenant.name)
+            .bind(&tenant.status)
+            .bind(tenant.created_at)
+            .execute(pool)
+            .await)
+        .map_err(|e| {
+            StoreError::conflict_on_unique(e, format!("a tenant with slug {slug:?} already exists"))
+        })?;
+        Ok(tenant)
+    }
+
+    pub async fn tenant_by_slug(&self, slug: &str) -> Result<Option<Tenant>> {
+        let sql = format!("SELECT {COLUMNS} FROM tenants WHERE slug = $1");
+        Ok(with_pool!(self, pool => sqlx::query_as::<_, Tenant>(&sql).bind(slug).fetch_optional(pool).await)?)
+    }
+
+    pub async fn tenant_by_id(&self, id: &str) -> Result<Option<Tenant>> {
+        let sql = format!("SELECT {COLUMNS} FROM tenants WHERE id = $1");
+        Ok(with_pool!(self, pool => sqlx::query_as::<_, Tenant>(&sql).bind(id).fetch_optional(pool).await)?)
+    }
+
+    pub async fn list_tenants(&self) -> Result<Vec<Tenant>> {
+        let sql = format!("SELECT {COLUMNS} FROM tenants ORDER BY slug");
+        Ok(with_pool!(self, pool => sqlx::query_as::<_, Tenant>(&sql).fetch_all(pool).await)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::validate_slug;
+
+    #[test]
+    fn slugs() {
+        for ok in ["acme", "acme-2", "a1"] {
+            assert!(validate_slug(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "a", "Acme", "-acme", "acme-", "ac me", "acme_co", &"a".repeat(41)] {
+            assert!(validate_slug(bad).is_err(), "{bad}");
+        }
+    }
+}

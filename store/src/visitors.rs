@@ -1,0 +1,124 @@
+//! Resolving an event's device to a tenant-scoped visitor: by the collector's device token,
+//! else by the exact fingerprint, else by the hardware key (fuzzy), else a new visitor.
+
+use serde::Serialize;
+
+use crate::db::with_pool;
+use crate::{ids, Result, Store};
+
+/// The identifiers of a device that an event carries; any of them may be missing.
+#[derive(Debug, Clone, Default)]
+pub struct DeviceKeys<'a> {
+    pub token: Option<&'a str>,
+    pub fingerprint: Option<&'a str>,
+    pub hardware: Option<&'a str>,
+}
+
+impl<'a> DeviceKeys<'a> {
+    /// The keys in the order they are trusted, with the kind stored for each.
+    fn ranked(&self) -> impl Iterator<Item = (MatchMethod, &'a str)> {
+        [
+            (MatchMethod::DeviceToken, self.token),
+            (MatchMethod::Fingerprint, self.fingerprint),
+            (MatchMethod::Hardware, self.hardware),
+        ]
+        .into_iter()
+        .filter_map(|(m, v)| v.filter(|v| !v.is_empty()).map(|v| (m, v)))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum MatchMethod {
+    DeviceToken,
+    Fingerprint,
+    Hardware,
+    New,
+}
+
+impl MatchMethod {
+    fn kind(self) -> &'static str {
+        match self {
+            MatchMethod::DeviceToken => "token",
+            MatchMethod::Fingerprint => "fingerprint",
+            MatchMethod::Hardware => "hardware",
+            MatchMethod::New => "new",
+        }
+    }
+
+    /// How sure the match is that this is the same device.
+    fn confidence(self) -> f32 {
+        match self {
+            MatchMethod::DeviceToken => 1.0,
+            MatchMethod::Fingerprint => 0.95,
+            MatchMethod::Hardware => 0.7,
+            MatchMethod::New => 1.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VisitorMatch {
+    pub visitor_id: String,
+    pub method: MatchMethod,
+    pub confidence: f32,
+    #[serde(skip)]
+    pub is_new: bool,
+}
+
+impl Store {
+    /// Finds the visitor for these keys, or names a new one (created when the event is
+    /// recorded, so a failed request leaves nothing behind).
+    pub(crate) async fn resolve_visitor(
+        &self,
+        tenant_id: &str,
+        keys: &DeviceKeys<'_>,
+    ) -> Result<VisitorMatch> {
+        let sql = "SELECT kind, visitor_id FROM visitor_keys WHERE tenant_id = $1 AND \
+                   ((kind = 'token' AND value = $2) OR (kind = 'fingerprint' AND value = $3) OR (kind = 'hardware' AND value = $4))";
+        let rows: Vec<(String, String)> = if keys.ranked().next().is_none() {
+            Vec::new()
+        } else {
+            with_pool!(self, pool => sqlx::query_as(sql)
+                .bind(tenant_id)
+                .bind(keys.token.unwrap_or(""))
+                .bind(keys.fingerprint.unwrap_or(""))
+                .bind(keys.hardware.unwrap_or(""))
+                .fetch_all(pool)
+                .await)?
+        };
+        let found = [MatchMethod::DeviceToken, MatchMethod::Fingerprint, MatchMethod::Hardware]
+            .into_iter()
+            .find_map(|m| rows.iter().find(|(kind, _)| kind == m.kind()).map(|(_, id)| (m, id.clone())));
+        Ok(match found {
+            Some((method, visitor_id)) => {
+                VisitorMatch { visitor_id, method, confidence: method.confidence(), is_new: false }
+            }
+            None => VisitorMatch {
+                visitor_id: ids::new_id("vis"),
+                method: MatchMethod::New,
+                confidence: MatchMethod::New.confidence(),
+                is_new: true,
+            },
+        })
+    }
+}
+
+/// Inserts a new visitor (or touches it if a concurrent request inserted it first).
+pub(crate) const INSERT_VISITOR: &str =
+    "INSERT INTO visitors (tenant_id, id, first_seen_at, last_seen_at) VALUES ($1, $2, $3, $3) \
+     ON CONFLICT (tenant_id, id) DO UPDATE SET last_seen_at = excluded.last_seen_at";
+pub(crate) const TOUCH_VISITOR: &str =
+    "UPDATE visitors SET last_seen_at = $3 WHERE tenant_id = $1 AND id = $2";
+/// Links a key to a visitor. A key already linked keeps its first owner.
+pub(crate) const LINK_KEY: &str =
+    "INSERT INTO visitor_keys (tenant_id, kind, value, visitor_id, created_at) \
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, kind, value) DO NOTHING";
+
+impl DeviceKeys<'_> {
+    /// `(kind, value)` of every key present, for [`LINK_KEY`].
+    pub(crate) fn kinds_and_values(&self) -> Vec<(&'static str, &str)> {
+        self.ranked().map(|(m, v)| (m.kind(), v)).collect()
+    }
+}

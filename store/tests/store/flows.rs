@@ -1,0 +1,163 @@
+use doorman_engine::config::RuleConfig;
+use doorman_engine::derive::derive;
+use doorman_engine::input::IngestRequest;
+use doorman_engine::reputation::Reputation;
+use doorman_engine::score::assess;
+use doorman_store::admins::Role;
+use doorman_store::events::Scope;
+use doorman_store::reputation::List;
+use doorman_store::{now_ms, Store, StoreError};
+use serde_json::json;
+
+use crate::on_both_backends;
+
+async fn tenants_and_keys(store: Store) {
+    let acme = store.create_tenant("acme", "Acme").await.unwrap();
+    assert!(matches!(store.create_tenant("acme", "Again").await, Err(StoreError::Conflict(_))));
+    assert!(matches!(store.create_tenant("Bad Slug", "x").await, Err(StoreError::Invalid(_))));
+    assert_eq!(store.tenant_by_slug("acme").await.unwrap().unwrap().id, acme.id);
+    let globex = store.create_tenant("globex", "Globex").await.unwrap();
+    assert_eq!(store.list_tenants().await.unwrap().len(), 2);
+
+    let (key, secret) = store.create_api_key(&acme.id, "backend").await.unwrap();
+    assert!(secret.starts_with(&key.prefix));
+    let principal = store.authenticate_api_key(&secret).await.unwrap().unwrap();
+    assert_eq!((principal.tenant_id.as_str(), principal.tenant_active), (acme.id.as_str(), true));
+    assert!(store.authenticate_api_key(&format!("{secret}x")).await.unwrap().is_none());
+
+    // Another tenant cannot revoke this key by guessing its id.
+    assert!(matches!(store.revoke_api_key(&globex.id, &key.id).await, Err(StoreError::NotFound(_))));
+    store.revoke_api_key(&acme.id, &key.id).await.unwrap();
+    assert!(store.authenticate_api_key(&secret).await.unwrap().is_none());
+    assert!(store.list_api_keys(&acme.id).await.unwrap()[0].revoked_at.is_some());
+    assert!(store.list_api_keys(&globex.id).await.unwrap().is_empty());
+}
+on_both_backends!(tenants_and_keys);
+
+async fn admins_and_sessions(store: Store) {
+    let acme = store.create_tenant("acme", "Acme").await.unwrap();
+    assert!(store.create_admin("ops@acme.test", "long-enough-pw", Role::ClientAdmin, None).await.is_err());
+    assert!(store
+        .create_admin("root@x.test", "long-enough-pw", Role::SuperAdmin, Some(&acme.id))
+        .await
+        .is_err());
+    let ops = store
+        .create_admin("Ops@Acme.test", "long-enough-pw", Role::ClientAdmin, Some(&acme.id))
+        .await
+        .unwrap();
+    assert_eq!(ops.email, "ops@acme.test");
+    assert!(matches!(
+        store.create_admin("ops@acme.test", "long-enough-pw", Role::SuperAdmin, None).await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    assert!(store.authenticate_admin("ops@acme.test", "wrong-password").await.unwrap().is_none());
+    let signed_in = store.authenticate_admin("ops@acme.test", "long-enough-pw").await.unwrap().unwrap();
+    assert_eq!(signed_in.tenant_id.as_deref(), Some(acme.id.as_str()));
+
+    let token = store.create_session(&ops.id).await.unwrap();
+    assert_eq!(store.session_admin(&token).await.unwrap().unwrap().id, ops.id);
+    assert!(store.session_admin("forged").await.unwrap().is_none());
+    store.delete_session(&token).await.unwrap();
+    assert!(store.session_admin(&token).await.unwrap().is_none());
+}
+on_both_backends!(admins_and_sessions);
+
+fn signup(email: &str, fingerprint: &str, payload_id: &str) -> IngestRequest {
+    serde_json::from_value(json!({
+        "type": "SIGNUP",
+        "email": email,
+        "ip": "203.0.113.7",
+        "device": { "userAgent": "Mozilla/5.0 Chrome/131.0", "fingerprint": fingerprint, "payloadId": payload_id },
+        "behavior": { "formStartedAt": 0, "formSubmittedAt": 9000 }
+    }))
+    .unwrap()
+}
+
+/// Prepares, scores and records one event the way the ingest endpoint does.
+async fn ingest(store: &Store, tenant_id: &str, req: &IngestRequest) -> doorman_store::events::Prepared {
+    let now = now_ms();
+    let signals = derive(req, &Reputation::default(), &Default::default());
+    let prepared = store.prepare_event(tenant_id, req, &signals, now).await.unwrap();
+    let assessment = assess(req, &signals, &prepared.linkage, &RuleConfig::default());
+    store
+        .record_event(tenant_id, "key", req, &signals, &prepared, &assessment, &json!({}), now)
+        .await
+        .unwrap();
+    prepared
+}
+
+async fn events_link_devices_within_a_tenant(store: Store) {
+    let acme = store.create_tenant("acme", "Acme").await.unwrap();
+    let globex = store.create_tenant("globex", "Globex").await.unwrap();
+
+    let first = ingest(&store, &acme.id, &signup("ada@example.com", "fp-1", "p1")).await;
+    assert!(first.visitor.is_new);
+    assert_eq!(first.linkage, Default::default());
+
+    let second = ingest(&store, &acme.id, &signup("bob@example.com", "fp-1", "p2")).await;
+    assert_eq!(second.visitor.visitor_id, first.visitor.visitor_id);
+    assert_eq!(second.linkage.other_users_on_device, 1);
+    assert_eq!(second.linkage.other_signup_users_on_device_30d, 1);
+    assert_eq!(second.linkage.other_signup_users_on_ip_30d, 1);
+    assert_eq!((second.linkage.signups_on_ip_1h, second.linkage.signups_on_device_1h), (1, 1));
+
+    let replay = ingest(&store, &acme.id, &signup("carl@example.com", "fp-9", "p2")).await;
+    assert!(replay.linkage.payload_seen_before);
+    assert!(replay.visitor.is_new);
+
+    // The same fingerprint in another tenant is another visitor with no history.
+    let other = ingest(&store, &globex.id, &signup("bob@example.com", "fp-1", "p1")).await;
+    assert_ne!(other.visitor.visitor_id, first.visitor.visitor_id);
+    assert_eq!(other.linkage, Default::default());
+
+    let acme_events = store.recent_events(Scope::Tenant(&acme.id), 10).await.unwrap();
+    assert_eq!(acme_events.len(), 3);
+    assert!(acme_events.iter().all(|e| e.tenant_id == acme.id));
+    assert_eq!(acme_events[2].email.as_deref(), Some("ada@example.com"));
+    assert_eq!(store.recent_events(Scope::AllTenants, 10).await.unwrap().len(), 4);
+}
+on_both_backends!(events_link_devices_within_a_tenant);
+
+async fn reputation_lists_round_trip(store: Store) {
+    let entries = vec!["mailinator.com".to_string(), "yopmail.com".to_string()];
+    assert_eq!(store.import_reputation(List::DisposableDomains, &entries, "test").await.unwrap(), 2);
+    assert_eq!(store.import_reputation(List::DisposableDomains, &entries, "test").await.unwrap(), 0);
+    store.import_reputation(List::TorExits, &["198.51.100.4".to_string()], "test").await.unwrap();
+    store.import_reputation(List::HighRiskAsns, &["14061".to_string()], "test").await.unwrap();
+    let rep = store.load_reputation().await.unwrap();
+    assert!(rep.is_disposable("mailinator.com"));
+    assert!(rep.tor_exits.contains(&"198.51.100.4".parse().unwrap()));
+    assert!(rep.high_risk_asns.contains(&14061));
+    assert_eq!(store.count_reputation(List::DisposableDomains).await.unwrap(), 2);
+}
+on_both_backends!(reputation_lists_round_trip);
+
+async fn rule_settings_merge_global_and_tenant(store: Store) {
+    use doorman_engine::config::{ConfigOverrides, RuleOverride};
+    let acme = store.create_tenant("acme", "Acme").await.unwrap();
+    let globex = store.create_tenant("globex", "Globex").await.unwrap();
+    assert_eq!(store.effective_rule_config(&acme.id).await.unwrap(), RuleConfig::default());
+
+    let mut global = RuleConfig::default();
+    global.limits.accounts_per_ip = 9;
+    store.set_global_rule_config(&global).await.unwrap();
+    let overrides = ConfigOverrides {
+        allow_max: Some(50),
+        rules: [("DISPOSABLE_EMAIL".to_string(), RuleOverride { weight: Some(5), enabled: None })].into(),
+        ..Default::default()
+    };
+    store.set_tenant_overrides(&acme.id, &overrides).await.unwrap();
+    assert_eq!(store.tenant_overrides(&acme.id).await.unwrap(), overrides);
+
+    let effective = store.effective_rule_config(&acme.id).await.unwrap();
+    assert_eq!((effective.thresholds.allow_max, effective.limits.accounts_per_ip), (50, 9));
+    assert_eq!(effective.overrides["DISPOSABLE_EMAIL"].weight, Some(5));
+    // Another tenant keeps the global settings.
+    assert_eq!(store.effective_rule_config(&globex.id).await.unwrap(), global);
+
+    let bad = ConfigOverrides { allow_max: Some(500), ..Default::default() };
+    assert!(matches!(store.set_tenant_overrides(&acme.id, &bad).await, Err(StoreError::Invalid(_))));
+    assert_eq!(store.tenant_overrides(&acme.id).await.unwrap(), overrides);
+}
+on_both_backends!(rule_settings_merge_global_and_tenant);
