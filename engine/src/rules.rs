@@ -65,6 +65,11 @@ fn with_ip(ctx: &RuleContext, rule: impl FnOnce() -> Verdict) -> Verdict {
     rule()
 }
 
+/// A yes/no signal with a fixed reason either way.
+fn flag(fired: bool, when_fired: &str, when_passed: &str) -> Verdict {
+    verdict(fired, if fired { when_fired } else { when_passed })
+}
+
 /// Fires when a detector found reasons, and lists them.
 fn on_reasons(reasons: &[String], clean: &str, found: &str) -> Verdict {
     if reasons.is_empty() {
@@ -106,11 +111,11 @@ static CATALOG: &[RuleDef] = &[
         default_weight: 50,
         applies_to: None,
         evaluate: |ctx| {
-            if ctx.signals.device.has_any_device_signals {
-                verdict(false, "device signals present")
-            } else {
-                verdict(true, "the event carries no device signals")
-            }
+            flag(
+                !ctx.signals.device.has_any_device_signals,
+                "the event carries no device signals",
+                "device signals present",
+            )
         },
     },
     RuleDef {
@@ -119,11 +124,11 @@ static CATALOG: &[RuleDef] = &[
         default_weight: 120,
         applies_to: None,
         evaluate: |ctx| {
-            if ctx.linkage.payload_seen_before {
-                verdict(true, "this payloadId was already used by an earlier event")
-            } else {
-                verdict(false, "payload not seen before")
-            }
+            flag(
+                ctx.linkage.payload_seen_before,
+                "this payloadId was already used by an earlier event",
+                "payload not seen before",
+            )
         },
     },
     RuleDef {
@@ -258,13 +263,7 @@ static CATALOG: &[RuleDef] = &[
         label: "TOR exit node",
         default_weight: 60,
         applies_to: None,
-        evaluate: |ctx| {
-            if ctx.signals.ip.tor_exit {
-                verdict(true, "the IP is a known TOR exit")
-            } else {
-                verdict(false, "not a known TOR exit")
-            }
-        },
+        evaluate: |ctx| flag(ctx.signals.ip.tor_exit, "the IP is a known TOR exit", "not a known TOR exit"),
     },
     RuleDef {
         code: "HIGH_RISK_ASN",
