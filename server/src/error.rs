@@ -61,6 +61,16 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<doorman_engine::EngineError> for ApiError {
+    fn from(err: doorman_engine::EngineError) -> Self {
+        match err {
+            doorman_engine::EngineError::Invalid { field, message } => {
+                ApiError::InvalidField { message: format!("{field}: {message}"), field }
+            }
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();

@@ -38,11 +38,7 @@ pub async fn ingest(
     key: TenantKey,
     ApiJson(req): ApiJson<IngestRequest>,
 ) -> Result<Json<IngestResponse>, ApiError> {
-    req.validate().map_err(|e| match e {
-        doorman_engine::EngineError::Invalid { field, message } => {
-            ApiError::InvalidField { message: format!("{field}: {message}"), field }
-        }
-    })?;
+    req.validate()?;
     let now = now_ms();
     let reputation = state.reputation.get();
     let signals = derive(&req, &reputation, &state.geo);
