@@ -11,12 +11,6 @@ use sqlx::sqlite::{
 
 use crate::{Result, StoreError};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
 #[derive(Clone)]
 pub(crate) enum Pool {
     Sqlite(SqlitePool),
@@ -81,13 +75,6 @@ impl Store {
             return Err(StoreError::UnsupportedUrl(redact(url)));
         };
         Ok(Self { pool })
-    }
-
-    pub fn backend(&self) -> Backend {
-        match self.pool {
-            Pool::Sqlite(_) => Backend::Sqlite,
-            Pool::Postgres(_) => Backend::Postgres,
-        }
     }
 
     /// Applies the pending migrations of this backend.

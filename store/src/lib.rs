@@ -17,7 +17,7 @@ pub mod settings;
 pub mod tenants;
 mod visitors;
 
-pub use db::{Backend, Store};
+pub use db::Store;
 pub use error::StoreError;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -14,12 +14,6 @@ pub struct Tenant {
     pub created_at: i64,
 }
 
-impl Tenant {
-    pub fn is_active(&self) -> bool {
-        self.status == "ACTIVE"
-    }
-}
-
 /// Slugs appear in URLs and CLI flags: lowercase letters, digits and inner dashes.
 pub fn validate_slug(slug: &str) -> Result<()> {
     let ok_chars = slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
