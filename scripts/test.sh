@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 
 scripts/setup.sh
 
+# A clean clone builds everything once: incremental caches would only add gigabytes to target/.
+if [[ "${CI:-}" == "true" ]]; then export CARGO_INCREMENTAL=0; fi
+
 printf '\n==> Rust tests (SQLite, and PostgreSQL for the store)\n'
 source scripts/test-postgres.sh
 cargo nextest run --workspace --no-fail-fast
