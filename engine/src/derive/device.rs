@@ -2,6 +2,8 @@ use doorman_collector::payload::DeviceSignals;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::user_agent;
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeviceDerived {
@@ -34,7 +36,11 @@ pub(super) fn derive(device: Option<&DeviceSignals>) -> DeviceDerived {
         .or_else(|| non_empty(&d.client_fingerprint).map(|fp| format!("fpjs:{fp}")));
     let device_token = non_empty(&d.device_token).map(str::to_string);
     let ua = d.user_agent.as_deref().unwrap_or("");
-    let bot_reasons = bot_reasons(d, ua);
+    let parsed = user_agent::parse(ua);
+    let mut bot_reasons = bot_reasons(d, ua);
+    if parsed.crawler {
+        bot_reasons.insert(0, "crawler_user_agent".into());
+    }
     let tampering_reasons = tampering_reasons(d, ua);
     DeviceDerived {
         has_collector: d.fingerprint.is_some() || device_token.is_some(),
@@ -43,8 +49,8 @@ pub(super) fn derive(device: Option<&DeviceSignals>) -> DeviceDerived {
             || fingerprint.is_some()
             || device_token.is_some(),
         hardware_key: hardware_key(d),
-        browser: browser(ua),
-        os: os(ua),
+        browser: parsed.browser,
+        os: parsed.os,
         fingerprint,
         device_token,
         bot: !bot_reasons.is_empty(),
@@ -148,36 +154,6 @@ fn tampering_reasons(d: &DeviceSignals, ua: &str) -> Vec<String> {
     reasons
 }
 
-/// Browser name and major version, e.g. `Chrome 131`.
-fn browser(ua: &str) -> Option<String> {
-    // Order matters: Edge and Opera also say Chrome, Chrome also says Safari.
-    const BROWSERS: [(&str, &str); 7] = [
-        ("Edg/", "Edge"),
-        ("OPR/", "Opera"),
-        ("Firefox/", "Firefox"),
-        ("HeadlessChrome/", "HeadlessChrome"),
-        ("Chrome/", "Chrome"),
-        ("CriOS/", "Chrome"),
-        ("Version/", "Safari"),
-    ];
-    BROWSERS.iter().find_map(|(token, name)| {
-        let rest = &ua[ua.find(token)? + token.len()..];
-        let major: String = rest.chars().take_while(char::is_ascii_digit).collect();
-        Some(if major.is_empty() { name.to_string() } else { format!("{name} {major}") })
-    })
-}
-
-fn os(ua: &str) -> Option<String> {
-    let name = match os_family(ua)? {
-        "android" => "Android",
-        "ios" => "iOS",
-        "windows" => "Windows",
-        "mac" => "macOS",
-        _ => "Linux",
-    };
-    Some(name.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,7 +185,7 @@ mod tests {
         assert!(!d.bot && !d.tampering, "{d:?}");
         assert_eq!(d.fingerprint.as_deref(), Some("fpjs:abc"));
         assert_eq!(d.browser.as_deref(), Some("Chrome 131"));
-        assert_eq!(d.os.as_deref(), Some("Windows"));
+        assert_eq!(d.os.as_deref(), Some("Windows 10"));
         assert!(!d.has_collector && d.has_any_device_signals);
     }
 
@@ -221,6 +197,14 @@ mod tests {
             Some(AutomationSignals { webdriver: Some(true), markers: vec!["cdp".into()], tampered: vec![] });
         let d = derive(Some(&dev));
         assert_eq!(d.bot_reasons, vec!["headless_user_agent", "webdriver", "marker:cdp"]);
+    }
+
+    #[test]
+    fn a_crawler_user_agent_is_a_bot() {
+        let mut dev = device();
+        dev.user_agent =
+            Some("Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)".into());
+        assert_eq!(derive(Some(&dev)).bot_reasons, vec!["crawler_user_agent"]);
     }
 
     #[test]

@@ -4,6 +4,7 @@ mod behavior;
 mod device;
 mod email;
 mod ip;
+mod user_agent;
 
 use serde::Serialize;
 
