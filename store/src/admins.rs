@@ -40,6 +40,15 @@ pub struct Admin {
     pub tenant_id: Option<String>,
 }
 
+/// A client admin as the super admin's account list shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct AdminAccount {
+    pub id: String,
+    pub email: String,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
 #[derive(sqlx::FromRow)]
 struct AdminRow {
     id: String,
@@ -48,9 +57,15 @@ struct AdminRow {
     tenant_id: Option<String>,
     password_hash: String,
     disabled: bool,
+    /// The client admin's tenant's status; a suspended tenant's admins are kept out.
+    tenant_status: Option<String>,
 }
 
 impl AdminRow {
+    fn may_sign_in(&self) -> bool {
+        !self.disabled && self.tenant_status.as_deref() != Some("SUSPENDED")
+    }
+
     fn into_admin(self) -> Result<Admin> {
         Ok(Admin {
             id: self.id,
@@ -115,13 +130,14 @@ impl Store {
     /// one argon2 verification whether or not the email exists.
     pub async fn authenticate_admin(&self, email: &str, password: &str) -> Result<Option<Admin>> {
         let email = email.trim().to_lowercase();
-        let sql =
-            "SELECT id, email, role, tenant_id, password_hash, disabled FROM admin_users WHERE email = $1";
+        let sql = "SELECT u.id, u.email, u.role, u.tenant_id, u.password_hash, u.disabled, \
+                   t.status AS tenant_status FROM admin_users u LEFT JOIN tenants t ON t.id = u.tenant_id \
+                   WHERE u.email = $1";
         let row = with_pool!(self, pool => sqlx::query_as::<_, AdminRow>(sql).bind(&email).fetch_optional(pool).await)?;
         let stored = row.as_ref().map_or_else(|| decoy_hash().to_string(), |r| r.password_hash.clone());
         let matches = verify_password(password.to_string(), stored).await;
         match row {
-            Some(row) if matches && !row.disabled => Ok(Some(row.into_admin()?)),
+            Some(row) if matches && row.may_sign_in() => Ok(Some(row.into_admin()?)),
             _ => Ok(None),
         }
     }
@@ -144,8 +160,9 @@ impl Store {
 
     /// The account behind a live session token, if any.
     pub async fn session_admin(&self, token: &str) -> Result<Option<Admin>> {
-        let sql = "SELECT u.id, u.email, u.role, u.tenant_id, u.password_hash, u.disabled \
-                   FROM sessions s JOIN admin_users u ON u.id = s.user_id \
+        let sql = "SELECT u.id, u.email, u.role, u.tenant_id, u.password_hash, u.disabled, \
+                   t.status AS tenant_status FROM sessions s JOIN admin_users u ON u.id = s.user_id \
+                   LEFT JOIN tenants t ON t.id = u.tenant_id \
                    WHERE s.token_hash = $1 AND s.expires_at > $2";
         let row = with_pool!(self, pool => sqlx::query_as::<_, AdminRow>(sql)
             .bind(ids::sha256_hex(token))
@@ -153,9 +170,62 @@ impl Store {
             .fetch_optional(pool)
             .await)?;
         match row {
-            Some(row) if !row.disabled => Ok(Some(row.into_admin()?)),
+            Some(row) if row.may_sign_in() => Ok(Some(row.into_admin()?)),
             _ => Ok(None),
         }
+    }
+
+    /// The client admins of one tenant, by email.
+    pub async fn list_tenant_admins(&self, tenant_id: &str) -> Result<Vec<AdminAccount>> {
+        let sql = "SELECT id, email, disabled, created_at FROM admin_users \
+                   WHERE tenant_id = $1 AND role = 'CLIENT_ADMIN' ORDER BY email";
+        Ok(
+            with_pool!(self, pool => sqlx::query_as::<_, AdminAccount>(sql).bind(tenant_id).fetch_all(pool).await)?,
+        )
+    }
+
+    /// Disables or re-enables a client admin of `tenant_id`. Disabling ends its sessions.
+    pub async fn set_client_admin_disabled(
+        &self,
+        tenant_id: &str,
+        admin_id: &str,
+        disabled: bool,
+    ) -> Result<()> {
+        let sql = "UPDATE admin_users SET disabled = $3 \
+                   WHERE tenant_id = $1 AND id = $2 AND role = 'CLIENT_ADMIN'";
+        let done = execute!(self, pool => sqlx::query(sql).bind(tenant_id).bind(admin_id).bind(disabled).execute(pool).await)?;
+        if done == 0 {
+            return Err(StoreError::NotFound("client admin"));
+        }
+        if disabled {
+            self.end_sessions(admin_id).await?;
+        }
+        Ok(())
+    }
+
+    /// Sets a new password for a client admin of `tenant_id` and ends its sessions.
+    pub async fn reset_client_admin_password(
+        &self,
+        tenant_id: &str,
+        admin_id: &str,
+        password: &str,
+    ) -> Result<()> {
+        check_password_policy(password)?;
+        let hash = hash_password(password.to_string()).await?;
+        let sql = "UPDATE admin_users SET password_hash = $3 \
+                   WHERE tenant_id = $1 AND id = $2 AND role = 'CLIENT_ADMIN'";
+        let done = execute!(self, pool => sqlx::query(sql).bind(tenant_id).bind(admin_id).bind(&hash).execute(pool).await)?;
+        if done == 0 {
+            return Err(StoreError::NotFound("client admin"));
+        }
+        self.end_sessions(admin_id).await
+    }
+
+    /// Signs an account out everywhere.
+    pub async fn end_sessions(&self, admin_id: &str) -> Result<()> {
+        let sql = "DELETE FROM sessions WHERE user_id = $1";
+        execute!(self, pool => sqlx::query(sql).bind(admin_id).execute(pool).await)?;
+        Ok(())
     }
 
     pub async fn delete_session(&self, token: &str) -> Result<()> {

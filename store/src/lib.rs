@@ -10,11 +10,15 @@ pub mod ids;
 
 pub mod admins;
 pub mod api_keys;
+pub mod audit;
 pub mod credentials;
 pub mod events;
 pub mod reputation;
 pub mod settings;
 pub mod tenants;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod throttle;
 mod visitors;
 
 pub use db::Store;

@@ -71,6 +71,28 @@ impl Store {
         Ok(with_pool!(self, pool => sqlx::query_as::<_, Tenant>(&sql).bind(id).fetch_optional(pool).await)?)
     }
 
+    pub async fn rename_tenant(&self, id: &str, name: &str) -> Result<()> {
+        validate_name(name)?;
+        let sql = "UPDATE tenants SET name = $2 WHERE id = $1";
+        let done = execute!(self, pool => sqlx::query(sql).bind(id).bind(name.trim()).execute(pool).await)?;
+        if done == 0 {
+            return Err(StoreError::NotFound("tenant"));
+        }
+        Ok(())
+    }
+
+    /// Suspends (`active = false`) or reactivates a tenant. A suspended tenant's API keys are
+    /// refused with 403 and its client admins cannot sign in; nothing is deleted.
+    pub async fn set_tenant_active(&self, id: &str, active: bool) -> Result<()> {
+        let status = if active { "ACTIVE" } else { "SUSPENDED" };
+        let sql = "UPDATE tenants SET status = $2 WHERE id = $1";
+        let done = execute!(self, pool => sqlx::query(sql).bind(id).bind(status).execute(pool).await)?;
+        if done == 0 {
+            return Err(StoreError::NotFound("tenant"));
+        }
+        Ok(())
+    }
+
     pub async fn list_tenants(&self) -> Result<Vec<Tenant>> {
         let sql = format!("SELECT {COLUMNS} FROM tenants ORDER BY slug");
         Ok(with_pool!(self, pool => sqlx::query_as::<_, Tenant>(&sql).fetch_all(pool).await)?)

@@ -9,9 +9,11 @@ use doorman_store::reputation::List;
 use doorman_store::{now_ms, Store, StoreError};
 use serde_json::json;
 
-use crate::on_both_backends;
+use doorman_store::on_both_backends;
+use doorman_store::testing::TestDb;
 
-async fn tenants_and_keys(store: Store) {
+async fn tenants_and_keys(db: TestDb) {
+    let store = db.store.clone();
     let acme = store.create_tenant("acme", "Acme").await.unwrap();
     assert!(matches!(store.create_tenant("acme", "Again").await, Err(StoreError::Conflict(_))));
     assert!(matches!(store.create_tenant("Bad Slug", "x").await, Err(StoreError::Invalid(_))));
@@ -32,9 +34,10 @@ async fn tenants_and_keys(store: Store) {
     assert!(store.list_api_keys(&acme.id).await.unwrap()[0].revoked_at.is_some());
     assert!(store.list_api_keys(&globex.id).await.unwrap().is_empty());
 }
-on_both_backends!(tenants_and_keys);
+on_both_backends!(TestDb::new => tenants_and_keys);
 
-async fn admins_and_sessions(store: Store) {
+async fn admins_and_sessions(db: TestDb) {
+    let store = db.store.clone();
     let acme = store.create_tenant("acme", "Acme").await.unwrap();
     assert!(store.create_admin("ops@acme.test", "long-enough-pw", Role::ClientAdmin, None).await.is_err());
     assert!(store
@@ -61,7 +64,7 @@ async fn admins_and_sessions(store: Store) {
     store.delete_session(&token).await.unwrap();
     assert!(store.session_admin(&token).await.unwrap().is_none());
 }
-on_both_backends!(admins_and_sessions);
+on_both_backends!(TestDb::new => admins_and_sessions);
 
 fn signup(email: &str, fingerprint: &str, payload_id: &str) -> IngestRequest {
     serde_json::from_value(json!({
@@ -87,7 +90,8 @@ async fn ingest(store: &Store, tenant_id: &str, req: &IngestRequest) -> doorman_
     prepared
 }
 
-async fn events_link_devices_within_a_tenant(store: Store) {
+async fn events_link_devices_within_a_tenant(db: TestDb) {
+    let store = db.store.clone();
     let acme = store.create_tenant("acme", "Acme").await.unwrap();
     let globex = store.create_tenant("globex", "Globex").await.unwrap();
 
@@ -117,9 +121,10 @@ async fn events_link_devices_within_a_tenant(store: Store) {
     assert_eq!(acme_events[2].email.as_deref(), Some("ada@example.com"));
     assert_eq!(store.recent_events(Scope::AllTenants, 10).await.unwrap().len(), 4);
 }
-on_both_backends!(events_link_devices_within_a_tenant);
+on_both_backends!(TestDb::new => events_link_devices_within_a_tenant);
 
-async fn reputation_lists_round_trip(store: Store) {
+async fn reputation_lists_round_trip(db: TestDb) {
+    let store = db.store.clone();
     let entries = vec!["mailinator.com".to_string(), "yopmail.com".to_string()];
     assert_eq!(store.import_reputation(List::DisposableDomains, &entries, "test").await.unwrap(), 2);
     assert_eq!(store.import_reputation(List::DisposableDomains, &entries, "test").await.unwrap(), 0);
@@ -131,9 +136,10 @@ async fn reputation_lists_round_trip(store: Store) {
     assert!(rep.high_risk_asns.contains(&14061));
     assert_eq!(store.count_reputation(List::DisposableDomains).await.unwrap(), 2);
 }
-on_both_backends!(reputation_lists_round_trip);
+on_both_backends!(TestDb::new => reputation_lists_round_trip);
 
-async fn rule_settings_merge_global_and_tenant(store: Store) {
+async fn rule_settings_merge_global_and_tenant(db: TestDb) {
+    let store = db.store.clone();
     use doorman_engine::config::{ConfigOverrides, RuleOverride};
     let acme = store.create_tenant("acme", "Acme").await.unwrap();
     let globex = store.create_tenant("globex", "Globex").await.unwrap();
@@ -160,4 +166,4 @@ async fn rule_settings_merge_global_and_tenant(store: Store) {
     assert!(matches!(store.set_tenant_overrides(&acme.id, &bad).await, Err(StoreError::Invalid(_))));
     assert_eq!(store.tenant_overrides(&acme.id).await.unwrap(), overrides);
 }
-on_both_backends!(rule_settings_merge_global_and_tenant);
+on_both_backends!(TestDb::new => rule_settings_merge_global_and_tenant);

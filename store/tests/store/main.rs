@@ -2,5 +2,5 @@
 //! database: a SQLite file, or a PostgreSQL database created for it on the server at
 //! `DOORMAN_TEST_POSTGRES_URL` (default: the local server on 127.0.0.1:5432).
 
-mod backends;
 mod flows;
+mod operators;
