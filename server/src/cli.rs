@@ -15,7 +15,11 @@ use crate::config::{
     TenantCommand,
 };
 use crate::demo::DemoBackend;
+use crate::rate_limit::RateLimiter;
 use crate::state::{AppState, ReputationCache};
+
+/// Who the audit log names for changes made on the command line.
+const CLI_ACTOR: &str = "cli";
 
 /// Any failure of a command: printed as one line, exit code 1.
 type CliResult = Result<(), Box<dyn std::error::Error>>;
@@ -57,11 +61,16 @@ async fn execute(db: &DbConfig, command: Command) -> CliResult {
             let role = if tenant_id.is_some() { Role::ClientAdmin } else { Role::SuperAdmin };
             let password = read_password()?;
             let admin = store.create_admin(&email, &password, role, tenant_id.as_deref()).await?;
+            let action = if tenant_id.is_some() { "client_admin.create" } else { "super_admin.create" };
+            store.record_audit(CLI_ACTOR, tenant_id.as_deref(), action, &admin.email, "").await?;
             println!("created {} {}", role.as_str(), admin.email);
             Ok(())
         }
         Command::Tenant(TenantCommand::Create { slug, name }) => {
-            let tenant = open(db).await?.create_tenant(&slug, &name).await?;
+            let store = open(db).await?;
+            let tenant = store.create_tenant(&slug, &name).await?;
+            let detail = format!("name {:?}", tenant.name);
+            store.record_audit(CLI_ACTOR, Some(&tenant.id), "tenant.create", &tenant.slug, &detail).await?;
             println!("created tenant {} ({})", tenant.slug, tenant.name);
             Ok(())
         }
@@ -74,7 +83,9 @@ async fn execute(db: &DbConfig, command: Command) -> CliResult {
         Command::Key(KeyCommand::Create { tenant, name }) => {
             let store = open(db).await?;
             let tenant_id = tenant_id(&store, &tenant).await?;
-            let (_, secret) = store.create_api_key(&tenant_id, &name).await?;
+            let (key, secret) = store.create_api_key(&tenant_id, &name).await?;
+            let detail = format!("name {:?}", key.name);
+            store.record_audit(CLI_ACTOR, Some(&tenant_id), "api_key.create", &key.prefix, &detail).await?;
             // Only the key on stdout, so that scripts can capture it.
             println!("{secret}");
             Ok(())
@@ -94,7 +105,10 @@ async fn execute(db: &DbConfig, command: Command) -> CliResult {
                 .into());
             }
             let source = format!("file:{}", file.display());
-            let added = open(db).await?.import_reputation(list, &parsed.entries, &source).await?;
+            let store = open(db).await?;
+            let added = store.import_reputation(list, &parsed.entries, &source).await?;
+            let detail = format!("{added} new from {}", file.display());
+            store.record_audit(CLI_ACTOR, None, "reputation.import", list.as_str(), &detail).await?;
             println!("{added} new entries in {} ({} in the file)", list.as_str(), parsed.entries.len());
             Ok(())
         }
@@ -115,11 +129,16 @@ async fn execute(db: &DbConfig, command: Command) -> CliResult {
             match tenant {
                 Some(slug) => {
                     let overrides = serde_json::from_str(&text).map_err(bad_json)?;
-                    store.set_tenant_overrides(&tenant_id(&store, &slug).await?, &overrides).await?;
+                    let tenant_id = tenant_id(&store, &slug).await?;
+                    store.set_tenant_overrides(&tenant_id, &overrides).await?;
+                    store
+                        .record_audit(CLI_ACTOR, Some(&tenant_id), "rules.set_overrides", &slug, &text)
+                        .await?;
                     println!("saved the overrides of {slug}");
                 }
                 None => {
                     store.set_global_rule_config(&serde_json::from_str(&text).map_err(bad_json)?).await?;
+                    store.record_audit(CLI_ACTOR, None, "rules.set_global", "global", &text).await?;
                     println!("saved the global defaults");
                 }
             }
@@ -184,7 +203,17 @@ pub async fn build_state(store: Store, config: ServeConfig) -> Result<AppState, 
         .site_pkg_dir("pkg")
         .site_addr(config.addr)
         .build();
-    Ok(AppState { leptos_options, store, reputation, geo, config: Arc::new(config), demo })
+    let rate_limiter = Arc::new(RateLimiter::new(config.rate_limit, config.rate_limit_burst));
+    Ok(AppState {
+        leptos_options,
+        store,
+        reputation,
+        geo,
+        config: Arc::new(config),
+        demo,
+        metrics: Default::default(),
+        rate_limiter,
+    })
 }
 
 async fn serve(db: &DbConfig, config: ServeConfig) -> CliResult {

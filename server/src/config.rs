@@ -150,6 +150,12 @@ pub struct ServeConfig {
     /// Mark session cookies `Secure` (set when served over HTTPS).
     #[arg(long, env = "DOORMAN_SECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set)]
     pub secure_cookies: bool,
+    /// Ingest requests a second allowed per API key (0: no limit); over it, 429.
+    #[arg(long, env = "DOORMAN_RATE_LIMIT", default_value_t = 1000)]
+    pub rate_limit: u32,
+    /// Requests an API key may send at once above its rate before being limited.
+    #[arg(long, env = "DOORMAN_RATE_LIMIT_BURST", default_value_t = 2000)]
+    pub rate_limit_burst: u32,
     /// Seconds a request may take before it is answered 503.
     #[arg(long, env = "DOORMAN_REQUEST_TIMEOUT_SECS", default_value_t = 10)]
     pub request_timeout_secs: u64,

@@ -2,7 +2,7 @@
 //! `{"error":{"code","message"}}` with a fitting status; internal causes are logged with the
 //! request's span and never sent.
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use doorman_store::StoreError;
@@ -24,6 +24,8 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("{0}")]
     Conflict(String),
+    #[error("too many requests for this API key; retry after {} s", retry_after_secs(*.0))]
+    RateLimited(std::time::Duration),
     #[error("method not allowed on this route")]
     MethodNotAllowed,
     #[error("internal error")]
@@ -44,6 +46,7 @@ impl ApiError {
             ApiError::InvalidField { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -83,6 +86,15 @@ impl IntoResponse for ApiError {
                 body["error"]["field"] = json!(field);
             }
         }
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let ApiError::RateLimited(wait) = self {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs(wait)));
+        }
+        response
     }
+}
+
+/// `Retry-After` counts whole seconds; rounding down would invite an early retry.
+fn retry_after_secs(wait: std::time::Duration) -> u64 {
+    wait.as_secs_f64().ceil().max(1.0) as u64
 }

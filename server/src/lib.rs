@@ -8,6 +8,8 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod geo;
+pub mod metrics;
+pub mod rate_limit;
 pub mod routes;
 pub mod state;
 pub mod telemetry;

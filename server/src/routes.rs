@@ -3,7 +3,7 @@
 
 use app::auth::{admin_from_headers, DashboardContext};
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -23,7 +23,8 @@ pub fn router(state: AppState) -> Router {
         DashboardContext { store: state.store.clone(), secure_cookies: state.config.secure_cookies };
     let context = move || provide_context(dashboard_ctx.clone());
     let mut router = Router::new()
-        .merge(crate::api::router(state.config.max_body_bytes))
+        .merge(crate::api::router(&state))
+        .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz));
     if state.demo.is_some() {
@@ -42,6 +43,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
 }
 
 async fn healthz() -> &'static str {

@@ -11,6 +11,8 @@ use leptos::config::LeptosOptions;
 
 use crate::config::ServeConfig;
 use crate::demo::DemoBackend;
+use crate::metrics::Metrics;
+use crate::rate_limit::RateLimiter;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -21,6 +23,8 @@ pub struct AppState {
     pub geo: Arc<Geo>,
     pub config: Arc<ServeConfig>,
     pub demo: Option<Arc<DemoBackend>>,
+    pub metrics: Arc<Metrics>,
+    pub rate_limiter: Arc<RateLimiter>,
 }
 
 /// The reputation lists in memory. Read on every event; replaced whole when lists change,

@@ -3,12 +3,14 @@
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use doorman_store::Store;
+use std::sync::Arc;
 
 use crate::error::ApiError;
+use crate::rate_limit::RateLimiter;
 
 pub const API_KEY_HEADER: &str = "x-api-key";
 
-/// The tenant and key a request is authenticated as.
+/// The tenant and key a request is authenticated as, within the key's rate limit.
 #[derive(Debug, Clone)]
 pub struct TenantKey {
     pub tenant_id: String,
@@ -19,6 +21,7 @@ impl<S> FromRequestParts<S> for TenantKey
 where
     S: Send + Sync,
     Store: FromRef<S>,
+    Arc<RateLimiter>: FromRef<S>,
 {
     type Rejection = ApiError;
 
@@ -37,6 +40,7 @@ where
         if !principal.tenant_active {
             return Err(ApiError::Forbidden("this tenant is suspended"));
         }
+        Arc::<RateLimiter>::from_ref(state).check(&principal.key_id).map_err(ApiError::RateLimited)?;
         Ok(TenantKey { tenant_id: principal.tenant_id, key_id: principal.key_id })
     }
 }

@@ -45,6 +45,7 @@ pub async fn ingest(
     let rules = state.store.effective_rule_config(&key.tenant_id).await?;
     let prepared = state.store.prepare_event(&key.tenant_id, &req, &signals, now).await?;
     let assessment = assess(&req, &signals, &prepared.linkage, &rules);
+    state.metrics.record_assessment(&assessment);
 
     let mut derived = serde_json::to_value(&signals).map_err(ApiError::internal)?;
     derived["linkage"] = serde_json::to_value(&prepared.linkage).map_err(ApiError::internal)?;

@@ -4,7 +4,11 @@ mod auth;
 pub mod ingest;
 mod json;
 
-use axum::extract::DefaultBodyLimit;
+use std::time::Instant;
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
 
@@ -14,12 +18,14 @@ pub use json::ApiJson;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-pub fn router(max_body_bytes: usize) -> Router<AppState> {
+pub fn router(state: &AppState) -> Router<AppState> {
+    let ingest_route =
+        post(ingest::ingest).layer(middleware::from_fn_with_state(state.clone(), measure_ingest));
     let v1 = Router::new()
-        .route("/events/ingest", post(ingest::ingest))
+        .route("/events/ingest", ingest_route)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(max_body_bytes));
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes));
     Router::new().nest("/api/v1", v1)
 }
 
@@ -29,4 +35,15 @@ async fn not_found() -> ApiError {
 
 async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
+}
+
+/// Times every ingest request, rejected ones included, for `/metrics`.
+async fn measure_ingest(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let response = next.run(req).await;
+    state.metrics.record_latency(start.elapsed());
+    if !response.status().is_success() {
+        state.metrics.record_rejection(response.status());
+    }
+    response
 }
