@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Load benchmark of the ingest API: a release `doorman serve` on loopback and the
+# `doorman-loadgen` process beside it, on SQLite and on PostgreSQL, with 10 thousand and then
+# LARGE (default 1 million) events stored. Prints one result line per measurement.
+#
+#   scripts/load-bench.sh [sqlite|postgres|both]
+#
+# Settings (environment): SECONDS_PER_RUN (20), CONCURRENCY (16), TENANTS (20), LARGE
+# (1000000), DOORMAN_TEST_POSTGRES_URL (as for the tests; default the local server).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+which_backends="${1:-both}"
+seconds="${SECONDS_PER_RUN:-20}"
+concurrency="${CONCURRENCY:-16}"
+tenants="${TENANTS:-20}"
+large="${LARGE:-1000000}"
+port=3390
+
+printf '==> building doorman and doorman-loadgen (release)\n'
+cargo build --release -q -p doorman -p doorman-loadgen
+doorman=target/release/doorman
+loadgen=target/release/doorman-loadgen
+work="$(mktemp -d)"
+server_pid=""
+cleanup() {
+  [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+bench() {
+  local backend="$1" url="$2"
+  export DATABASE_URL="$url"
+  "$doorman" migrate >/dev/null
+  local keys=()
+  for i in $(seq 1 "$tenants"); do
+    "$doorman" tenant create --slug "bench-$i" --name "Bench $i" >/dev/null
+    keys+=("$("$doorman" key create --tenant "bench-$i" --name load)")
+  done
+  local key_list
+  key_list="$(IFS=,; echo "${keys[*]}")"
+  DOORMAN_ADDR="127.0.0.1:$port" DOORMAN_DEMO=false DOORMAN_RATE_LIMIT=0 DOORMAN_LOG=warn \
+    "$doorman" serve >"$work/server-$backend.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break
+    sleep 0.2
+  done
+  local common=(--url "http://127.0.0.1:$port" --keys "$key_list" --concurrency "$concurrency")
+  "$loadgen" "${common[@]}" --events 10000 --run 1 --label "$backend fill to 10k" >/dev/null
+  "$loadgen" "${common[@]}" --seconds "$seconds" --run 2 --label "$backend at 10k events"
+  local stored
+  stored=$(curl -fs "http://127.0.0.1:$port/metrics" | awk '/^doorman_ingest_duration_seconds_count/ {print $2}')
+  if (( large > stored )); then
+    printf '    filling to %s events…\n' "$large"
+    "$loadgen" "${common[@]}" --concurrency 32 --events $((large - stored)) --run 3 --label "$backend fill" >/dev/null
+  fi
+  "$loadgen" "${common[@]}" --seconds "$seconds" --run 4 --label "$backend at ${large} events"
+  kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+}
+
+if [[ "$which_backends" == sqlite || "$which_backends" == both ]]; then
+  printf '==> SQLite\n'
+  bench sqlite "sqlite:$work/bench.db"
+fi
+if [[ "$which_backends" == postgres || "$which_backends" == both ]]; then
+  printf '==> PostgreSQL\n'
+  source scripts/test-postgres.sh
+  admin="$DOORMAN_TEST_POSTGRES_URL"
+  name="doorman_bench_$$"
+  psql -q "$admin" -c "CREATE DATABASE $name"
+  bench postgres "${admin%/*}/$name"
+  psql -q "$admin" -c "DROP DATABASE $name WITH (FORCE)"
+fi
