@@ -1,5 +1,5 @@
 //! Dashboard sessions on the server: the cookie, and who is asking. Server functions call
-//! [`require_admin`]; the HTTP layer calls [`admin_from_headers`] to redirect page requests.
+//! `api::guard`; the HTTP layer calls [`admin_from_headers`] to redirect page requests.
 
 use doorman_store::admins::{Admin, SESSION_TTL_MS};
 use doorman_store::{Store, StoreError};
@@ -53,22 +53,6 @@ pub fn session_cookie(token: &str, secure: bool) -> String {
 pub fn clear_session_cookie(secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
     format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
-}
-
-/// Logs a store failure and turns it into a message that reveals nothing internal.
-pub fn internal(err: StoreError) -> ServerFnError {
-    tracing::error!(error = %err, "dashboard request failed");
-    ServerFnError::new("internal error")
-}
-
-/// The signed-in account making this server-function call, or an error.
-pub async fn require_admin() -> Result<Admin, ServerFnError> {
-    let ctx = context()?;
-    let parts = use_context::<http::request::Parts>().ok_or_else(|| ServerFnError::new("request missing"))?;
-    admin_from_headers(&ctx.store, &parts.headers)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| ServerFnError::new("not signed in"))
 }
 
 #[cfg(test)]

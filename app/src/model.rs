@@ -26,6 +26,25 @@ pub struct TenantRow {
     pub created_at: i64,
 }
 
+/// A client admin account as the super admin sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdminAccountRow {
+    pub id: String,
+    pub email: String,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub at: i64,
+    pub actor: String,
+    pub tenant_slug: Option<String>,
+    pub action: String,
+    pub target: String,
+    pub detail: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventRow {
     pub id: String,

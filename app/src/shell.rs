@@ -3,7 +3,9 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
-use crate::pages::{AdminHome, ApiKeysPage, ClientAdminHome, Home, LoginPage, NotFound};
+use crate::pages::{
+    AdminHome, ApiKeysPage, AuditPage, ClientAdminHome, ClientsPage, Home, LoginPage, NotFound, TenantPage,
+};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -36,8 +38,12 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("") view=Home />
                 <Route path=path!("/login") view=LoginPage />
                 <Route path=path!("/admin") view=AdminHome />
+                <Route path=path!("/admin/clients") view=ClientsPage />
+                <Route path=path!("/admin/clients/:slug") view=TenantPage />
+                <Route path=path!("/admin/audit") view=AuditPage />
                 <Route path=path!("/client-admin") view=ClientAdminHome />
                 <Route path=path!("/client-admin/api-keys") view=ApiKeysPage />
+                <Route path=path!("/client-admin/audit") view=AuditPage />
             </Routes>
         </Router>
     }

@@ -19,8 +19,12 @@ pub fn Frame(title: &'static str, children: Children) -> impl IntoView {
                             RoleView::ClientAdmin => a.tenant_name.clone().unwrap_or_default(),
                         };
                         let links = match a.role {
-                            RoleView::SuperAdmin => vec![("/admin", "Overview")],
-                            RoleView::ClientAdmin => vec![("/client-admin", "Overview"), ("/client-admin/api-keys", "API keys")],
+                            RoleView::SuperAdmin => vec![("/admin", "Overview"), ("/admin/clients", "Clients"), ("/admin/audit", "Audit log")],
+                            RoleView::ClientAdmin => vec![
+                                ("/client-admin", "Overview"),
+                                ("/client-admin/api-keys", "API keys"),
+                                ("/client-admin/audit", "Audit log"),
+                            ],
                         };
                         view! {
                             <nav class="areas">

@@ -1,8 +1,10 @@
+mod action_result;
 mod errors;
 mod events_table;
 mod frame;
 mod recent_events;
 
+pub use action_result::ActionResult;
 pub use errors::show_errors;
 pub use events_table::EventsTable;
 pub use frame::Frame;

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::{list_api_keys, CreateApiKey, RevokeApiKey};
+use crate::api::{error_message, list_api_keys, CreateApiKey, RevokeApiKey};
 use crate::components::{show_errors, Frame};
 use crate::model::{format_utc, ApiKeyRow};
 
@@ -25,7 +25,7 @@ pub fn ApiKeysPage() -> impl IntoView {
                 </div>
             }
             .into_any(),
-            Err(e) => view! { <p class="error" role="alert">{server_error(e)}</p> }.into_any(),
+            Err(e) => view! { <p class="error" role="alert">{error_message(&e)}</p> }.into_any(),
         })
     };
     view! {
@@ -48,13 +48,6 @@ pub fn ApiKeysPage() -> impl IntoView {
                 </ErrorBoundary>
             </Transition>
         </Frame>
-    }
-}
-
-fn server_error(e: ServerFnError) -> String {
-    match e {
-        ServerFnError::ServerError(message) => message,
-        other => other.to_string(),
     }
 }
 

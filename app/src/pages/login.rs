@@ -1,19 +1,17 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::Login;
+use crate::api::{error_message, Login};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
     let error = move || {
-        login.value().get().and_then(Result::err).map(|e| {
-            let message = match e {
-                ServerFnError::ServerError(message) => message,
-                other => other.to_string(),
-            };
-            view! { <p class="error" role="alert">{message}</p> }
-        })
+        login
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| view! { <p class="error" role="alert">{error_message(&e)}</p> })
     };
     view! {
         <Title text="Sign in" />

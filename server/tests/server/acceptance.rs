@@ -2,6 +2,8 @@
 
 use serde_json::{json, Value};
 
+use doorman_store::on_both_backends;
+
 use crate::harness::{fired, TestApp};
 
 /// What our collector sends from a person's browser in France: device token, fingerprint,
@@ -37,10 +39,7 @@ fn collector_signup(email: &str, device_token: &str, fingerprint: &str, ip: &str
 const HOME_IP: &str = "81.20.30.40";
 const HOSTING_IP: &str = "198.51.100.20";
 
-#[tokio::test]
-async fn seed_004_acceptance_table() {
-    let app = TestApp::start().await;
-
+async fn seed_004_acceptance_table(app: TestApp) {
     // Normal signup: allowed.
     let (_, normal) =
         app.ingest(&collector_signup("ada@example.com", &"a".repeat(32), "fp-ada", HOME_IP, "p1")).await;
@@ -104,9 +103,7 @@ async fn seed_004_acceptance_table() {
     assert!(fired(&liar).contains(&"BROWSER_TAMPERING".to_string()));
 }
 
-#[tokio::test]
-async fn an_alias_of_an_existing_mailbox_is_flagged() {
-    let app = TestApp::start().await;
+async fn an_alias_of_an_existing_mailbox_is_flagged(app: TestApp) {
     app.ingest(&collector_signup("jane.doe@gmail.com", &"a".repeat(32), "fp-1", HOME_IP, "p1")).await;
     // The same account signing up again is not an alias of itself.
     let (_, same) =
@@ -118,12 +115,16 @@ async fn an_alias_of_an_existing_mailbox_is_flagged() {
     assert_eq!(fired(&alias), vec!["EMAIL_ALIAS_REUSED"], "{alias}");
 }
 
-#[tokio::test]
-async fn a_replayed_collector_payload_is_blocked() {
-    let app = TestApp::start().await;
+async fn a_replayed_collector_payload_is_blocked(app: TestApp) {
     let event = collector_signup("ada@example.com", &"a".repeat(32), "fp-ada", HOME_IP, "same-payload");
     assert_eq!(app.ingest(&event).await.1["decision"], "ALLOW");
     let (_, replay) = app.ingest(&event).await;
     assert!(fired(&replay).contains(&"REPLAYED_PAYLOAD".to_string()), "{replay}");
     assert_eq!(replay["decision"], "BLOCK");
 }
+
+on_both_backends!(TestApp::on =>
+    seed_004_acceptance_table,
+    an_alias_of_an_existing_mailbox_is_flagged,
+    a_replayed_collector_payload_is_blocked,
+);

@@ -4,7 +4,7 @@ use crate::harness::{seed_003_signup, TestApp};
 
 /// Signs in through the login server function, as the login form posts it; returns the
 /// session cookie.
-async fn sign_in(app: &TestApp, email: &str, password: &str) -> Option<String> {
+pub async fn sign_in(app: &TestApp, email: &str, password: &str) -> Option<String> {
     let res = app
         .http
         .post(app.url("/rpc/login"))
@@ -27,7 +27,7 @@ async fn sign_in(app: &TestApp, email: &str, password: &str) -> Option<String> {
     cookie
 }
 
-async fn get_page(app: &TestApp, path: &str, cookie: Option<&str>) -> (u16, Option<String>, String) {
+pub async fn get_page(app: &TestApp, path: &str, cookie: Option<&str>) -> (u16, Option<String>, String) {
     let mut req = app.http.get(app.url(path));
     if let Some(cookie) = cookie {
         req = req.header("cookie", cookie);

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use doorman_server::cli::build_state;
 use doorman_server::config::ServeConfig;
+use doorman_store::testing::{Backend, TestDb};
 use doorman_store::Store;
 use serde_json::{json, Value};
 
@@ -16,16 +17,26 @@ pub struct TestApp {
     pub api_key: String,
     pub http: reqwest::Client,
     _dir: tempfile::TempDir,
+    _db: TestDb,
 }
 
 pub struct Options {
+    pub backend: Backend,
     pub demo: bool,
     pub max_body_bytes: usize,
+    pub rate_limit: u32,
+    pub rate_limit_burst: u32,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { demo: false, max_body_bytes: 64 * 1024 }
+        Self {
+            backend: Backend::Sqlite,
+            demo: false,
+            max_body_bytes: 64 * 1024,
+            rate_limit: 1000,
+            rate_limit_burst: 2000,
+        }
     }
 }
 
@@ -38,11 +49,15 @@ impl TestApp {
         Self::start_with(Options::default()).await
     }
 
+    /// The app on a fresh database of `backend`.
+    pub async fn on(backend: Backend) -> Self {
+        Self::start_with(Options { backend, ..Options::default() }).await
+    }
+
     pub async fn start_with(options: Options) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite:{}", dir.path().join("test.db").display());
-        let store = Store::connect(&url, 4).await.unwrap();
-        store.migrate().await.unwrap();
+        let db = TestDb::new(options.backend).await;
+        let store = db.store.clone();
         let tenant = store.create_tenant("acme", "Acme").await.unwrap();
         let (_, api_key) = store.create_api_key(&tenant.id, "test").await.unwrap();
 
@@ -83,6 +98,8 @@ impl TestApp {
             max_body_bytes: options.max_body_bytes,
             secure_cookies: false,
             request_timeout_secs: 10,
+            rate_limit: options.rate_limit,
+            rate_limit_burst: options.rate_limit_burst,
         };
         let state = build_state(store.clone(), config).await.unwrap();
         let router = doorman_server::routes::router(state);
@@ -96,6 +113,7 @@ impl TestApp {
             api_key,
             http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
             _dir: dir,
+            _db: db,
         }
     }
 

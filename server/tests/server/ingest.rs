@@ -1,10 +1,10 @@
 use serde_json::json;
 
+use doorman_store::on_both_backends;
+
 use crate::harness::{fired, seed_003_signup, Options, TestApp};
 
-#[tokio::test]
-async fn a_seed_003_signup_is_scored_and_allowed() {
-    let app = TestApp::start().await;
+async fn a_seed_003_signup_is_scored_and_allowed(app: TestApp) {
     let (status, body) = app.ingest(&seed_003_signup("ada@example.com", "fp-ada")).await;
     assert_eq!(status, 200, "{body}");
     assert!(body["eventId"].as_str().unwrap().starts_with("evt_"));
@@ -26,9 +26,7 @@ async fn a_seed_003_signup_is_scored_and_allowed() {
     }
 }
 
-#[tokio::test]
-async fn the_same_device_with_a_new_email_is_blocked() {
-    let app = TestApp::start().await;
+async fn the_same_device_with_a_new_email_is_blocked(app: TestApp) {
     let (_, first) = app.ingest(&seed_003_signup("ada@example.com", "fp-shared")).await;
     assert_eq!(first["decision"], "ALLOW");
     // The same person coming back on the same device is not another account.
@@ -49,9 +47,7 @@ async fn the_same_device_with_a_new_email_is_blocked() {
     assert_eq!(second["derivedSignals"]["identification"]["method"], "fingerprint");
 }
 
-#[tokio::test]
-async fn devices_are_not_linked_across_tenants() {
-    let app = TestApp::start().await;
+async fn devices_are_not_linked_across_tenants(app: TestApp) {
     let other = app.store.create_tenant("globex", "Globex").await.unwrap();
     let (_, other_key) = app.store.create_api_key(&other.id, "k").await.unwrap();
     let (_, first) = app.ingest(&seed_003_signup("ada@example.com", "fp-shared")).await;
@@ -62,9 +58,7 @@ async fn devices_are_not_linked_across_tenants() {
     assert_ne!(second["visitorId"], first["visitorId"]);
 }
 
-#[tokio::test]
-async fn disposable_email_fast_form_and_webdriver_fire() {
-    let app = TestApp::start().await;
+async fn disposable_email_fast_form_and_webdriver_fire(app: TestApp) {
     let mut event = seed_003_signup("temp@mailinator.com", "fp-1");
     let (_, body) = app.ingest(&event).await;
     assert_eq!(fired(&body), vec!["DISPOSABLE_EMAIL"], "{body}");
@@ -94,9 +88,7 @@ async fn disposable_email_fast_form_and_webdriver_fire() {
     assert!(fired(&body).contains(&"BOT_DETECTED".to_string()), "{body}");
 }
 
-#[tokio::test]
-async fn a_missing_unknown_or_revoked_key_is_401() {
-    let app = TestApp::start().await;
+async fn a_missing_unknown_or_revoked_key_is_401(app: TestApp) {
     let body = serde_json::to_vec(&seed_003_signup("a@example.com", "fp")).unwrap();
     let (status, err) = app.ingest_raw(None, body.clone()).await;
     assert_eq!(status, 401);
@@ -168,10 +160,8 @@ async fn health_endpoints_answer() {
     assert_eq!(app.http.get(app.url("/readyz")).send().await.unwrap().status().as_u16(), 200);
 }
 
-#[tokio::test]
-async fn events_are_scored_with_the_tenants_settings() {
+async fn events_are_scored_with_the_tenants_settings(app: TestApp) {
     use doorman_engine::config::{ConfigOverrides, RuleOverride};
-    let app = TestApp::start().await;
     let overrides = ConfigOverrides {
         min_completion_ms: Some(10_000),
         rules: [("DISPOSABLE_EMAIL".to_string(), RuleOverride { weight: None, enabled: Some(false) })].into(),
@@ -188,9 +178,7 @@ async fn events_are_scored_with_the_tenants_settings() {
     assert_eq!(body["riskScore"], 40);
 }
 
-#[tokio::test]
-async fn hosting_networks_and_foreign_time_zones_are_flagged() {
-    let app = TestApp::start().await;
+async fn hosting_networks_and_foreign_time_zones_are_flagged(app: TestApp) {
     // A French broadband user with a French time zone: nothing to see.
     let mut home = seed_003_signup("ada@example.com", "fp-home");
     home["ip"] = json!("81.2.3.4");
@@ -207,4 +195,62 @@ async fn hosting_networks_and_foreign_time_zones_are_flagged() {
     assert_eq!(fired(&body), vec!["HIGH_RISK_ASN", "TIMEZONE_MISMATCH"], "{body}");
     assert_eq!(body["derivedSignals"]["ip"]["asOrganization"], "DigitalOcean, LLC");
     assert_eq!(body["decision"], "ALLOW");
+}
+
+on_both_backends!(TestApp::on =>
+    a_seed_003_signup_is_scored_and_allowed,
+    the_same_device_with_a_new_email_is_blocked,
+    devices_are_not_linked_across_tenants,
+    disposable_email_fast_form_and_webdriver_fire,
+    a_missing_unknown_or_revoked_key_is_401,
+    hosting_networks_and_foreign_time_zones_are_flagged,
+    events_are_scored_with_the_tenants_settings,
+);
+
+#[tokio::test]
+async fn a_key_over_its_rate_gets_429_with_retry_after() {
+    let app = TestApp::start_with(Options { rate_limit: 1, rate_limit_burst: 3, ..Options::default() }).await;
+    for i in 0..3 {
+        let (status, body) = app.ingest(&seed_003_signup(&format!("u{i}@example.com"), "fp")).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let response = app
+        .http
+        .post(app.url("/api/v1/events/ingest"))
+        .header("x-api-key", &app.api_key)
+        .json(&seed_003_signup("late@example.com", "fp"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 429);
+    assert_eq!(response.headers()["retry-after"], "1");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited", "{body}");
+
+    // Another key of the same tenant has its own budget.
+    let (_, other_key) = app.store.create_api_key(&app.tenant_id, "second").await.unwrap();
+    let body = serde_json::to_vec(&seed_003_signup("other@example.com", "fp")).unwrap();
+    assert_eq!(app.ingest_raw(Some(&other_key), body).await.0, 200);
+}
+
+#[tokio::test]
+async fn metrics_count_decisions_rules_latency_and_rejections() {
+    let app = TestApp::start().await;
+    app.ingest(&seed_003_signup("ada@example.com", "fp-shared")).await;
+    app.ingest(&seed_003_signup("bob@example.com", "fp-shared")).await;
+    app.ingest_raw(Some("dm_live_wrong"), "{}").await;
+    let response = app.http.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    let text = response.text().await.unwrap();
+    for line in [
+        "doorman_decisions_total{decision=\"ALLOW\"} 1",
+        "doorman_decisions_total{decision=\"BLOCK\"} 1",
+        "doorman_rule_fired_total{rule=\"DEVICE_REUSED\"} 1",
+        "doorman_rule_fired_total{rule=\"BOT_DETECTED\"} 0",
+        "doorman_ingest_rejected_total{reason=\"unauthorized\"} 1",
+        "doorman_ingest_duration_seconds_count 3",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} missing from\n{text}");
+    }
 }

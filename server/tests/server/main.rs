@@ -7,3 +7,4 @@ mod dashboard;
 mod demo;
 mod harness;
 mod ingest;
+mod operators;

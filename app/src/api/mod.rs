@@ -1,0 +1,24 @@
+//! Server functions of the dashboard. Each one checks who is asking (`guard`) and scopes
+//! what it reads and changes to that account's role and tenant.
+
+mod audit;
+mod events;
+#[cfg(feature = "ssr")]
+mod guard;
+mod keys;
+mod session;
+mod tenants;
+
+pub use audit::*;
+pub use events::*;
+pub use keys::*;
+pub use session::*;
+pub use tenants::*;
+
+/// The message of a failed server function, as the page shows it.
+pub fn error_message(e: &leptos::prelude::ServerFnError) -> String {
+    match e {
+        leptos::prelude::ServerFnError::ServerError(message) => message.clone(),
+        other => other.to_string(),
+    }
+}
