@@ -46,6 +46,17 @@ async fn open(db: &DbConfig) -> Result<Store, doorman_store::StoreError> {
 async fn execute(db: &DbConfig, command: Command) -> CliResult {
     match command {
         Command::Serve(config) => serve(db, config).await,
+        Command::Backup { file } => {
+            let store = Store::connect(&db.database_url, 1).await?;
+            store.backup_to(&file).await?;
+            println!("backup written to {}", file.display());
+            Ok(())
+        }
+        Command::Restore { file } => {
+            doorman_store::backup::restore_sqlite(&file, &db.database_url).await?;
+            println!("database restored from {}", file.display());
+            Ok(())
+        }
         Command::Migrate => {
             let store = open(db).await?;
             seed_reputation(&store, &ServeConfig::from_env().data_dir).await?;
@@ -224,6 +235,13 @@ async fn serve(db: &DbConfig, config: ServeConfig) -> CliResult {
     let addr = listener.local_addr()?;
     let state = build_state(store.clone(), ServeConfig { addr, ..config }).await?;
     let demo = state.demo.is_some();
+    if state.config.retention_interval_secs > 0 {
+        crate::retention::spawn(
+            state.store.clone(),
+            state.metrics.clone(),
+            std::time::Duration::from_secs(state.config.retention_interval_secs),
+        );
+    }
     let app = crate::routes::router(state);
     tracing::info!(%addr, demo, "doorman listening");
     if demo {

@@ -46,6 +46,10 @@ pub enum Command {
     /// Rule settings: global defaults and tenant overrides.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Write a consistent copy of the SQLite database to FILE while the server runs.
+    Backup { file: PathBuf },
+    /// Replace the SQLite database with a backup. Stop the server first.
+    Restore { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -159,6 +163,9 @@ pub struct ServeConfig {
     /// Seconds a request may take before it is answered 503.
     #[arg(long, env = "DOORMAN_REQUEST_TIMEOUT_SECS", default_value_t = 10)]
     pub request_timeout_secs: u64,
+    /// Seconds between retention purges of expired events (0 = never purge).
+    #[arg(long, env = "DOORMAN_RETENTION_INTERVAL_SECS", default_value_t = 3600)]
+    pub retention_interval_secs: u64,
 }
 
 impl ServeConfig {

@@ -9,6 +9,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use doorman_engine::rules::catalog;
 use doorman_engine::score::{Assessment, CheckStatus, Decision, RiskBand};
+use doorman_store::retention::Purged;
 
 /// Upper bounds of the latency buckets, in seconds.
 const LATENCY_BUCKETS: [f64; 12] = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
@@ -24,6 +25,8 @@ pub struct Metrics {
     /// In catalog order.
     rule_fired: Vec<AtomicU64>,
     rejected: [AtomicU64; REJECTIONS.len()],
+    /// Rows removed by the retention purge: events, device links, visitors.
+    purged: [AtomicU64; 3],
 }
 
 /// Ingest requests refused before scoring, by reason.
@@ -38,6 +41,7 @@ impl Default for Metrics {
             bands: Default::default(),
             rule_fired: catalog().iter().map(|_| AtomicU64::new(0)).collect(),
             rejected: Default::default(),
+            purged: Default::default(),
         }
     }
 }
@@ -79,6 +83,13 @@ impl Metrics {
         }
     }
 
+    /// Records what one retention batch removed.
+    pub fn record_purge(&self, purged: &Purged) {
+        for (counter, n) in self.purged.iter().zip([purged.events, purged.device_links, purged.visitors]) {
+            counter.fetch_add(n, Relaxed);
+        }
+    }
+
     /// The exposition text.
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(4096);
@@ -117,6 +128,11 @@ impl Metrics {
         for (reason, n) in REJECTIONS.iter().zip(&self.rejected) {
             let _ = writeln!(out, "doorman_ingest_rejected_total{{reason=\"{reason}\"}} {}", n.load(Relaxed));
         }
+        out.push_str("# HELP doorman_retention_purged_total Rows removed by the retention purge.\n");
+        out.push_str("# TYPE doorman_retention_purged_total counter\n");
+        for (kind, n) in ["events", "device_links", "visitors"].iter().zip(&self.purged) {
+            let _ = writeln!(out, "doorman_retention_purged_total{{kind=\"{kind}\"}} {}", n.load(Relaxed));
+        }
         out
     }
 }
@@ -153,6 +169,8 @@ mod tests {
         m.record_latency(Duration::from_millis(30));
         m.record_rejection(StatusCode::TOO_MANY_REQUESTS);
         m.record_rejection(StatusCode::UNPROCESSABLE_ENTITY);
+        m.record_purge(&Purged { events: 7, device_links: 2, visitors: 1 });
+        m.record_purge(&Purged { events: 1, device_links: 0, visitors: 0 });
         let text = m.render();
         assert!(text.contains("doorman_ingest_duration_seconds_bucket{le=\"0.0005\"} 0\n"), "{text}");
         assert!(text.contains("doorman_ingest_duration_seconds_bucket{le=\"0.001\"} 1\n"));
@@ -167,5 +185,7 @@ mod tests {
         assert!(text.contains("doorman_ingest_rejected_total{reason=\"rate_limited\"} 1\n"));
         assert!(text.contains("doorman_ingest_rejected_total{reason=\"invalid\"} 1\n"));
         assert!(text.contains("doorman_ingest_rejected_total{reason=\"internal\"} 0\n"));
+        assert!(text.contains("doorman_retention_purged_total{kind=\"events\"} 8\n"));
+        assert!(text.contains("doorman_retention_purged_total{kind=\"visitors\"} 1\n"));
     }
 }

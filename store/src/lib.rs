@@ -11,9 +11,13 @@ pub mod ids;
 pub mod admins;
 pub mod api_keys;
 pub mod audit;
+pub mod backup;
 pub mod credentials;
+pub mod erasure;
 pub mod events;
+pub mod export;
 pub mod reputation;
+pub mod retention;
 pub mod settings;
 pub mod tenants;
 #[cfg(feature = "testing")]

@@ -1,15 +1,17 @@
 //! The HTTP API under `/api/v1`, used by client backends with an API key.
 
 mod auth;
+pub mod events;
 pub mod ingest;
 mod json;
+pub mod users;
 
 use std::time::Instant;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::post;
+use axum::routing::{delete, get, post};
 use axum::Router;
 
 pub use auth::TenantKey;
@@ -23,6 +25,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         post(ingest::ingest).layer(middleware::from_fn_with_state(state.clone(), measure_ingest));
     let v1 = Router::new()
         .route("/events/ingest", ingest_route)
+        .route("/events/{event_id}", get(events::get_event))
+        .route("/users/{user}", delete(users::erase))
+        .route("/users/{user}/export", get(users::export))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes));

@@ -17,7 +17,7 @@ pub struct TestApp {
     pub api_key: String,
     pub http: reqwest::Client,
     _dir: tempfile::TempDir,
-    _db: TestDb,
+    pub db: TestDb,
 }
 
 pub struct Options {
@@ -100,6 +100,7 @@ impl TestApp {
             request_timeout_secs: 10,
             rate_limit: options.rate_limit,
             rate_limit_burst: options.rate_limit_burst,
+            retention_interval_secs: 0,
         };
         let state = build_state(store.clone(), config).await.unwrap();
         let router = doorman_server::routes::router(state);
@@ -113,7 +114,7 @@ impl TestApp {
             api_key,
             http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
             _dir: dir,
-            _db: db,
+            db,
         }
     }
 

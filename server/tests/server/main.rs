@@ -7,4 +7,5 @@ mod dashboard;
 mod demo;
 mod harness;
 mod ingest;
+mod lifecycle;
 mod operators;

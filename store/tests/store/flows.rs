@@ -1,16 +1,13 @@
 use doorman_engine::config::RuleConfig;
-use doorman_engine::derive::derive;
-use doorman_engine::input::IngestRequest;
-use doorman_engine::reputation::Reputation;
-use doorman_engine::score::assess;
 use doorman_store::admins::Role;
 use doorman_store::events::Scope;
 use doorman_store::reputation::List;
-use doorman_store::{now_ms, Store, StoreError};
-use serde_json::json;
+use doorman_store::StoreError;
 
 use doorman_store::on_both_backends;
 use doorman_store::testing::TestDb;
+
+use crate::support::{ingest, signup};
 
 async fn tenants_and_keys(db: TestDb) {
     let store = db.store.clone();
@@ -65,30 +62,6 @@ async fn admins_and_sessions(db: TestDb) {
     assert!(store.session_admin(&token).await.unwrap().is_none());
 }
 on_both_backends!(TestDb::new => admins_and_sessions);
-
-fn signup(email: &str, fingerprint: &str, payload_id: &str) -> IngestRequest {
-    serde_json::from_value(json!({
-        "type": "SIGNUP",
-        "email": email,
-        "ip": "203.0.113.7",
-        "device": { "userAgent": "Mozilla/5.0 Chrome/131.0", "fingerprint": fingerprint, "payloadId": payload_id },
-        "behavior": { "formStartedAt": 0, "formSubmittedAt": 9000 }
-    }))
-    .unwrap()
-}
-
-/// Prepares, scores and records one event the way the ingest endpoint does.
-async fn ingest(store: &Store, tenant_id: &str, req: &IngestRequest) -> doorman_store::events::Prepared {
-    let now = now_ms();
-    let signals = derive(req, &Reputation::default(), &Default::default());
-    let prepared = store.prepare_event(tenant_id, req, &signals, now).await.unwrap();
-    let assessment = assess(req, &signals, &prepared.linkage, &RuleConfig::default());
-    store
-        .record_event(tenant_id, "key", req, &signals, &prepared, &assessment, &json!({}), now)
-        .await
-        .unwrap();
-    prepared
-}
 
 async fn events_link_devices_within_a_tenant(db: TestDb) {
     let store = db.store.clone();

@@ -3,4 +3,6 @@
 //! `DOORMAN_TEST_POSTGRES_URL` (default: the local server on 127.0.0.1:5432).
 
 mod flows;
+mod lifecycle;
 mod operators;
+mod support;

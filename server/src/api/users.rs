@@ -1,0 +1,60 @@
+//! End users' data for access and erasure requests: `GET /api/v1/users/{user}/export` and
+//! `DELETE /api/v1/users/{user}`, where `user` is the `externalUserId` sent with events (or
+//! the normalised email of events sent without one).
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::Json;
+use doorman_store::erasure::Erased;
+use doorman_store::export::UserExport;
+use serde::Serialize;
+
+use super::TenantKey;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErasureResponse {
+    pub user: String,
+    pub removed: Erased,
+}
+
+fn user(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    path.map(|Path(user)| user).map_err(|e| ApiError::InvalidField {
+        field: "user".into(),
+        message: format!("user: {}", e.body_text()),
+    })
+}
+
+pub async fn export(
+    State(state): State<AppState>,
+    key: TenantKey,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<UserExport>, ApiError> {
+    let user = user(path)?;
+    state
+        .store
+        .export_user(&key.tenant_id, &user)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound("nothing is stored about this user".into()))
+}
+
+pub async fn erase(
+    State(state): State<AppState>,
+    key: TenantKey,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<ErasureResponse>, ApiError> {
+    let user = user(path)?;
+    let removed = state.store.erase_user(&key.tenant_id, &user).await?;
+    // Erasures are answered to regulators: each is kept in the tenant's audit log, by key.
+    let detail = format!(
+        "{} events, {} device links, {} visitors removed",
+        removed.events, removed.device_links, removed.visitors
+    );
+    let actor = format!("api key {}", key.key_id);
+    state.store.record_audit(&actor, Some(&key.tenant_id), "user.erase", user.trim(), &detail).await?;
+    tracing::info!(tenant = %key.tenant_id, events = removed.events, "user erased");
+    Ok(Json(ErasureResponse { user: user.trim().to_string(), removed }))
+}

@@ -1,0 +1,67 @@
+//! Erasure of one end user of a tenant, for deletion requests: their events, their device
+//! links, and the visitors left with nobody.
+
+use serde::{Deserialize, Serialize};
+
+use crate::db::with_pool;
+use crate::{Result, Store, StoreError};
+
+/// What an erasure removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Erased {
+    pub events: u64,
+    pub device_links: u64,
+    pub visitors: u64,
+}
+
+/// Checks a user id taken from a URL or a form: the same bounds as `externalUserId`.
+pub fn validate_user(user: &str) -> Result<&str> {
+    let user = user.trim();
+    if user.is_empty() || user.chars().count() > doorman_engine::input::limits::USER_ID {
+        return Err(StoreError::Invalid(format!(
+            "a user id has 1 to {} characters",
+            doorman_engine::input::limits::USER_ID
+        )));
+    }
+    Ok(user)
+}
+
+impl Store {
+    /// Removes everything stored about `user` (an `externalUserId`, or the normalised email of
+    /// events sent without one) in the tenant, in one transaction. A visitor left without
+    /// events or users is removed with its device keys, so no identifier of the device stays
+    /// behind; counts that rules read afterwards no longer include the user.
+    pub async fn erase_user(&self, tenant_id: &str, user: &str) -> Result<Erased> {
+        let user = validate_user(user)?;
+        let events = "DELETE FROM events WHERE tenant_id = $1 AND (user_key = $2 OR external_user_id = $2) RETURNING visitor_id";
+        let links = "DELETE FROM device_users WHERE tenant_id = $1 AND user_key = $2 RETURNING visitor_id";
+        let orphan = "NOT EXISTS (SELECT 1 FROM events e WHERE e.tenant_id = $1 AND e.visitor_id = $2) \
+            AND NOT EXISTS (SELECT 1 FROM device_users d WHERE d.tenant_id = $1 AND d.visitor_id = $2)";
+        let visitor = format!("DELETE FROM visitors WHERE tenant_id = $1 AND id = $2 AND {orphan}");
+        let keys = "DELETE FROM visitor_keys WHERE tenant_id = $1 AND visitor_id = $2";
+        let erased = with_pool!(self, pool => {
+            // Deletes come first: a SQLite transaction that starts by writing never has to
+            // upgrade a read lock, which concurrent ingest could refuse.
+            let mut tx = pool.begin().await?;
+            let mut touched: Vec<String> = sqlx::query_scalar(events).bind(tenant_id).bind(user).fetch_all(&mut *tx).await?;
+            let events = touched.len() as u64;
+            let linked: Vec<String> = sqlx::query_scalar(links).bind(tenant_id).bind(user).fetch_all(&mut *tx).await?;
+            let device_links = linked.len() as u64;
+            touched.extend(linked);
+            touched.sort();
+            touched.dedup();
+            let mut visitors = 0;
+            for visitor_id in &touched {
+                let gone = sqlx::query(&visitor).bind(tenant_id).bind(visitor_id).execute(&mut *tx).await?.rows_affected();
+                if gone > 0 {
+                    sqlx::query(keys).bind(tenant_id).bind(visitor_id).execute(&mut *tx).await?;
+                    visitors += gone;
+                }
+            }
+            tx.commit().await?;
+            Erased { events, device_links, visitors }
+        });
+        Ok(erased)
+    }
+}

@@ -1,0 +1,132 @@
+//! Export of everything stored about one end user of a tenant, for access requests.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::db::with_pool;
+use crate::erasure::validate_user;
+use crate::{Result, Store, StoreError};
+
+/// Most events one export carries; a user with more is told so by `truncated`.
+pub const MAX_EXPORT_EVENTS: i64 = 10_000;
+
+/// One stored event as the store keeps it, with its JSON columns parsed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredEvent {
+    pub event_id: String,
+    pub event_type: String,
+    pub created_at: i64,
+    pub external_user_id: Option<String>,
+    pub email: Option<String>,
+    pub ip: Option<String>,
+    pub visitor_id: String,
+    pub risk_score: i32,
+    pub risk_band: String,
+    pub decision: String,
+    pub device: Value,
+    pub checks: Value,
+    pub derived_signals: Value,
+}
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    id: String,
+    event_type: String,
+    created_at: i64,
+    external_user_id: Option<String>,
+    email: Option<String>,
+    ip: Option<String>,
+    visitor_id: String,
+    risk_score: i32,
+    risk_band: String,
+    decision: String,
+    device_json: String,
+    checks_json: String,
+    signals_json: String,
+}
+
+const EVENT_COLUMNS: &str = "id, event_type, created_at, external_user_id, email, ip, visitor_id, \
+    risk_score, risk_band, decision, device_json, checks_json, signals_json";
+
+impl TryFrom<EventRow> for StoredEvent {
+    type Error = StoreError;
+
+    fn try_from(row: EventRow) -> Result<Self> {
+        let parse = |json: &str, what: &str| {
+            serde_json::from_str(json)
+                .map_err(|e| StoreError::Corrupt(format!("event {} {what}: {e}", row.id)))
+        };
+        Ok(StoredEvent {
+            device: parse(&row.device_json, "device")?,
+            checks: parse(&row.checks_json, "checks")?,
+            derived_signals: parse(&row.signals_json, "signals")?,
+            event_id: row.id,
+            event_type: row.event_type,
+            created_at: row.created_at,
+            external_user_id: row.external_user_id,
+            email: row.email,
+            ip: row.ip,
+            visitor_id: row.visitor_id,
+            risk_score: row.risk_score,
+            risk_band: row.risk_band,
+            decision: row.decision,
+        })
+    }
+}
+
+/// A device the user was seen on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
+pub struct UserDevice {
+    pub visitor_id: String,
+    pub first_seen_at: i64,
+    pub last_seen_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserExport {
+    pub user: String,
+    pub devices: Vec<UserDevice>,
+    /// Oldest first.
+    pub events: Vec<StoredEvent>,
+    pub truncated: bool,
+}
+
+impl Store {
+    /// One event of the tenant by id.
+    pub async fn event(&self, tenant_id: &str, event_id: &str) -> Result<Option<StoredEvent>> {
+        let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND id = $2");
+        let row = with_pool!(self, pool => sqlx::query_as::<_, EventRow>(&sql).bind(tenant_id).bind(event_id)
+            .fetch_optional(pool).await)?;
+        row.map(StoredEvent::try_from).transpose()
+    }
+
+    /// Everything stored about `user` in the tenant, or `None` when nothing is.
+    pub async fn export_user(&self, tenant_id: &str, user: &str) -> Result<Option<UserExport>> {
+        let user = validate_user(user)?;
+        let events = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND (user_key = $2 OR external_user_id = $2) \
+             ORDER BY created_at, id LIMIT $3"
+        );
+        let devices = "SELECT visitor_id, first_seen_at, last_seen_at FROM device_users \
+            WHERE tenant_id = $1 AND user_key = $2 ORDER BY first_seen_at";
+        let (rows, devices) = with_pool!(self, pool => {
+            let rows = sqlx::query_as::<_, EventRow>(&events).bind(tenant_id).bind(user).bind(MAX_EXPORT_EVENTS + 1)
+                .fetch_all(pool).await?;
+            let devices = sqlx::query_as::<_, UserDevice>(devices).bind(tenant_id).bind(user).fetch_all(pool).await?;
+            (rows, devices)
+        });
+        if rows.is_empty() && devices.is_empty() {
+            return Ok(None);
+        }
+        let truncated = rows.len() as i64 > MAX_EXPORT_EVENTS;
+        let events = rows
+            .into_iter()
+            .take(MAX_EXPORT_EVENTS as usize)
+            .map(StoredEvent::try_from)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some(UserExport { user: user.to_string(), devices, events, truncated }))
+    }
+}
