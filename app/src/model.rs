@@ -108,3 +108,21 @@ mod tests {
         assert_eq!(format_utc(951_782_400_000), "2000-02-29 00:00:00");
     }
 }
+
+/// How long a tenant keeps its events, and what the purge has removed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RetentionRow {
+    pub retention_days: i32,
+    pub max_retention_days: i32,
+    pub purged_events: i64,
+    pub last_purge_at: Option<i64>,
+}
+
+/// What erasing one end user removed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErasedRow {
+    pub user: String,
+    pub events: u64,
+    pub device_links: u64,
+    pub visitors: u64,
+}

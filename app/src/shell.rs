@@ -4,7 +4,8 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use crate::pages::{
-    AdminHome, ApiKeysPage, AuditPage, ClientAdminHome, ClientsPage, Home, LoginPage, NotFound, TenantPage,
+    AdminHome, ApiKeysPage, AuditPage, ClientAdminHome, ClientsPage, DataPage, Home, LoginPage, NotFound,
+    TenantPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -43,6 +44,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/audit") view=AuditPage />
                 <Route path=path!("/client-admin") view=ClientAdminHome />
                 <Route path=path!("/client-admin/api-keys") view=ApiKeysPage />
+                <Route path=path!("/client-admin/data") view=DataPage />
                 <Route path=path!("/client-admin/audit") view=AuditPage />
             </Routes>
         </Router>

@@ -2,6 +2,7 @@
 //! what it reads and changes to that account's role and tenant.
 
 mod audit;
+mod data;
 mod events;
 #[cfg(feature = "ssr")]
 mod guard;
@@ -10,6 +11,7 @@ mod session;
 mod tenants;
 
 pub use audit::*;
+pub use data::*;
 pub use events::*;
 pub use keys::*;
 pub use session::*;

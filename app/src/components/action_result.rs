@@ -11,3 +11,8 @@ pub fn ActionResult(#[prop(into)] result: Signal<Option<Result<String, String>>>
         _ => None,
     }
 }
+
+/// A server action's last result as [`ActionResult`] shows it: `done` on success.
+pub fn outcome<T>(result: Option<Result<T, ServerFnError>>, done: &str) -> Option<Result<String, String>> {
+    result.map(|r| r.map(|_| done.to_string()).map_err(|e| crate::api::error_message(&e)))
+}

@@ -23,6 +23,7 @@ pub fn Frame(title: &'static str, children: Children) -> impl IntoView {
                             RoleView::ClientAdmin => vec![
                                 ("/client-admin", "Overview"),
                                 ("/client-admin/api-keys", "API keys"),
+                                ("/client-admin/data", "Data"),
                                 ("/client-admin/audit", "Audit log"),
                             ],
                         };

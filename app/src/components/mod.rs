@@ -4,7 +4,7 @@ mod events_table;
 mod frame;
 mod recent_events;
 
-pub use action_result::ActionResult;
+pub use action_result::{outcome, ActionResult};
 pub use errors::show_errors;
 pub use events_table::EventsTable;
 pub use frame::Frame;

@@ -3,15 +3,11 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{
-    error_message, tenant_detail, CreateClientAdmin, RenameTenant, ResetClientAdminPassword,
-    SetClientAdminDisabled,
+    tenant_detail, tenant_retention, CreateClientAdmin, RenameTenant, ResetClientAdminPassword,
+    SetClientAdminDisabled, SetRetentionCeiling,
 };
-use crate::components::{show_errors, ActionResult, Frame};
+use crate::components::{outcome, show_errors, ActionResult, Frame};
 use crate::model::{format_utc, AdminAccountRow};
-
-fn outcome<T>(result: Option<Result<T, ServerFnError>>, done: &str) -> Option<Result<String, String>> {
-    result.map(|r| r.map(|_| done.to_string()).map_err(|e| error_message(&e)))
-}
 
 /// One tenant for the super admin: rename it, and create, disable or reset its client admins.
 #[component]
@@ -66,7 +62,40 @@ pub fn TenantPage() -> impl IntoView {
                     })}
                 </ErrorBoundary>
             </Transition>
+            <RetentionCeiling slug=Signal::derive(slug) />
         </Frame>
+    }
+}
+
+/// The longest a tenant may keep its events, and what its purge has removed.
+#[component]
+fn RetentionCeiling(slug: Signal<String>) -> impl IntoView {
+    let ceiling = ServerAction::<SetRetentionCeiling>::new();
+    let policy =
+        Resource::new(move || (slug.get(), ceiling.version().get()), |(slug, _)| tenant_retention(slug));
+    view! {
+        <section class="card">
+            <h2>"Data retention"</h2>
+            <Transition fallback=|| ()>
+                <ErrorBoundary fallback=show_errors>
+                    {move || Suspend::new(async move {
+                        policy.await.map(|p| view! {
+                            <p>
+                                "Events are kept " <strong class="retention-days">{p.retention_days}</strong> " days (the tenant's choice), at most "
+                                <strong>{p.max_retention_days}</strong> " days. Purged so far: " {p.purged_events} " events"
+                                {p.last_purge_at.map(|at| format!(", last purge {} UTC", format_utc(at)))} "."
+                            </p>
+                            <ActionForm action=ceiling attr:class="inline-form">
+                                <input type="hidden" name="slug" value=slug.get_untracked() />
+                                <label>"Longest retention (days) " <input type="number" name="days" min="1" max="3650" required value=p.max_retention_days /></label>
+                                <button type="submit">"Set ceiling"</button>
+                            </ActionForm>
+                        })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+            <ActionResult result=Signal::derive(move || outcome(ceiling.value().get(), "Ceiling saved.")) />
+        </section>
     }
 }
 

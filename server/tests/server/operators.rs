@@ -193,3 +193,43 @@ async fn repeated_wrong_passwords_lock_the_account_for_a_while() {
     assert!(res.text().await.unwrap().contains("Too many failed sign-ins"));
     assert!(sign_in(&app, "root@example.com", "super-secret-pass").await.is_none());
 }
+
+#[tokio::test]
+async fn retention_and_erasure_from_the_dashboard() {
+    let app = TestApp::start().await;
+    app.store.create_admin("root@example.com", "super-secret-pass", Role::SuperAdmin, None).await.unwrap();
+    app.store
+        .create_admin("ops@acme.test", "acme-admin-pass", Role::ClientAdmin, Some(&app.tenant_id))
+        .await
+        .unwrap();
+    let root = session(&app, "root@example.com", "super-secret-pass").await;
+    let ops = session(&app, "ops@acme.test", "acme-admin-pass").await;
+
+    let (status, body) = ops.call("retention", &[]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["retention_days"], 180);
+    assert_eq!(ops.call("set-retention", &[("days", "90")]).await.0, 200);
+    let (status, body) = ops.call("set-retention", &[("days", "4000")]).await;
+    assert_eq!(status, 422, "{body}");
+
+    // The ceiling is the super admin's, and pulls the tenant's choice down with it.
+    assert_eq!(ops.call("set-retention-ceiling", &[("slug", "acme"), ("days", "3000")]).await.0, 403);
+    assert_eq!(ops.call("tenant-retention", &[("slug", "acme")]).await.0, 403);
+    assert_eq!(root.call("set-retention-ceiling", &[("slug", "acme"), ("days", "30")]).await.0, 200);
+    let (_, body) = root.call("tenant-retention", &[("slug", "acme")]).await;
+    let policy: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (policy["retention_days"].as_i64(), policy["max_retention_days"].as_i64()),
+        (Some(30), Some(30))
+    );
+
+    app.ingest(&seed_003_signup("ada@example.com", "fp-ada")).await;
+    let (status, body) = ops.call("erase-user", &[("user", "ada@example.com")]).await;
+    assert_eq!(status, 200, "{body}");
+    let erased: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!((erased["events"].as_u64(), erased["visitors"].as_u64()), (Some(1), Some(1)));
+    assert!(app.store.export_user(&app.tenant_id, "ada@example.com").await.unwrap().is_none());
+    let (_, log) = ops.call("audit-log", &[]).await;
+    assert!(log.contains("user.erase") && log.contains("retention.set"), "{log}");
+    assert_eq!(root.call("erase-user", &[("user", "ada@example.com")]).await.0, 403);
+}
