@@ -6,6 +6,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="$root/target/debug/doorman"
 [[ -x "$bin" ]] || { echo "build first: scripts/build.sh" >&2; exit 1; }
 
+cd "$root"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 export DATABASE_URL="sqlite:$work/e2e.db"

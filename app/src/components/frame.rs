@@ -8,6 +8,10 @@ use crate::model::RoleView;
 pub fn Frame(title: &'static str, children: Children) -> impl IntoView {
     let admin = Resource::new(|| (), |_| current_admin());
     let logout = ServerAction::<Logout>::new();
+    // Effects run only in the browser: the marker tells people's scripts and the browser
+    // tests that forms now submit without a page load.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
     view! {
         <header class="topbar">
             <a class="brand" href="/">"Doorman"</a>
@@ -43,7 +47,7 @@ pub fn Frame(title: &'static str, children: Children) -> impl IntoView {
                 <button type="submit">"Sign out"</button>
             </ActionForm>
         </header>
-        <main class="page">
+        <main class="page" data-hydrated=move || hydrated.get().to_string()>
             <h1>{title}</h1>
             {children()}
         </main>

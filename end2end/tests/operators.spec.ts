@@ -1,0 +1,118 @@
+import { test, expect, type Page, type APIRequestContext } from '@playwright/test';
+
+// Operators at work: the super admin sets up a client, the client's admin runs its keys and
+// data, and every change lands in the audit log. Screenshots of each page go to the output.
+
+async function signIn(page: Page, email: string, password: string, home: RegExp) {
+  await page.goto('/login');
+  await page.locator('input[name="email"]').fill(email);
+  await page.locator('input[name="password"]').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(home);
+}
+
+// Opens a dashboard page and waits until its forms are live.
+async function open(page: Page, path: string) {
+  await page.goto(path);
+  await expect(page.locator('main[data-hydrated="true"]')).toBeVisible();
+}
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: true });
+}
+
+function signup(email: string) {
+  return {
+    type: 'SIGNUP', email, externalUserId: email, ip: '203.0.113.50',
+    device: { userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0.0.0 Safari/537.36', clientFingerprint: `fp-${email}` },
+    behavior: { formStartedAt: 1_700_000_000_000, formSubmittedAt: 1_700_000_012_000, keystrokeCount: 30 },
+  };
+}
+
+async function ingest(request: APIRequestContext, key: string, email: string) {
+  const res = await request.post('/api/v1/events/ingest', { headers: { 'x-api-key': key }, data: signup(email) });
+  return { status: res.status(), body: await res.json() };
+}
+
+test.describe.configure({ mode: 'serial' });
+
+test('the super admin creates a tenant and its client admin, renames and suspends it', async ({ browser, request }) => {
+  const root = await browser.newPage();
+  await signIn(root, 'root@doorman.test', 'super-admin-password', /\/admin$/);
+  await open(root, '/admin/clients');
+  await root.getByLabel('Name').fill('Globex');
+  await root.getByLabel('Slug').fill('globex');
+  await root.getByRole('button', { name: 'Create tenant' }).click();
+  await expect(root.getByRole('status')).toContainText('Tenant globex created.');
+  await expect(root.locator('tr[data-tenant="globex"]')).toContainText('ACTIVE');
+  await shot(root, 'admin-clients');
+
+  await open(root, '/admin/clients/globex');
+  await root.getByLabel('Email').fill('ops@globex.test');
+  await root.getByLabel('Password').fill('globex-admin-password');
+  await root.getByRole('button', { name: 'Create client admin' }).click();
+  await expect(root.locator('tr[data-admin="ops@globex.test"]')).toContainText('active');
+  await root.getByLabel('Name').fill('Globex Corp');
+  await root.getByRole('button', { name: 'Rename' }).click();
+  await expect(root.getByRole('status').first()).toContainText('Renamed.');
+  await expect(root.locator('h2').first()).toContainText('Globex Corp');
+  await shot(root, 'admin-tenant');
+
+  // The client admin creates a key; the super admin suspends the tenant and the key gets 403.
+  const ops = await browser.newPage();
+  await signIn(ops, 'ops@globex.test', 'globex-admin-password', /\/client-admin$/);
+  await open(ops, '/client-admin/api-keys');
+  await ops.getByLabel('Name').fill('globex backend');
+  await ops.getByRole('button', { name: 'Create key' }).click();
+  const secret = (await ops.locator('#new-key').textContent())!.trim();
+  expect((await ingest(request, secret, 'first@globex.test')).status).toBe(200);
+
+  await open(root, '/admin/clients');
+  await root.locator('tr[data-tenant="globex"]').getByRole('button', { name: 'Suspend' }).click();
+  await expect(root.locator('tr[data-tenant="globex"]')).toContainText('SUSPENDED');
+  const refused = await ingest(request, secret, 'second@globex.test');
+  expect(refused.status).toBe(403);
+  expect(refused.body.error.code).toBe('forbidden');
+  await root.locator('tr[data-tenant="globex"]').getByRole('button', { name: 'Reactivate' }).click();
+  await expect(root.locator('tr[data-tenant="globex"]')).toContainText('ACTIVE');
+  expect((await ingest(request, secret, 'second@globex.test')).status).toBe(200);
+
+  // Revoked: the very next request with the key is refused.
+  await open(ops, '/client-admin/api-keys');
+  await ops.locator('tr[data-key-name="globex backend"]').getByRole('button', { name: 'Revoke' }).click();
+  await expect(ops.locator('tr[data-key-name="globex backend"]')).toContainText('revoked');
+  expect((await ingest(request, secret, 'third@globex.test')).status).toBe(401);
+  await shot(ops, 'client-api-keys');
+
+  // The client admin keeps data 90 days and erases one user on request.
+  await open(ops, '/client-admin/data');
+  await ops.getByLabel('Keep events for (days)').fill('90');
+  await ops.getByRole('button', { name: 'Save' }).click();
+  await expect(ops.getByRole('status').first()).toContainText('Retention saved.');
+  await expect(ops.locator('.retention-days')).toHaveText('90');
+  await ops.getByLabel('User').fill('first@globex.test');
+  await ops.getByRole('button', { name: 'Erase' }).click();
+  await expect(ops.getByRole('status').last()).toContainText('Erased first@globex.test: 1 events');
+  await shot(ops, 'client-data');
+
+  await open(ops, '/client-admin/audit');
+  await expect(ops.locator('table.audit')).toContainText('user.erase');
+  // Only its own tenant's history: not the demo tenant's, made on the command line.
+  await expect(ops.locator('table.audit')).not.toContainText('Demo shop');
+
+  await open(root, '/admin/audit');
+  const log = root.locator('table.audit');
+  for (const action of ['tenant.create', 'client_admin.create', 'tenant.rename', 'tenant.suspend', 'tenant.reactivate',
+    'api_key.create', 'api_key.revoke', 'retention.set', 'user.erase']) {
+    await expect(log).toContainText(action);
+  }
+  await shot(root, 'admin-audit');
+});
+
+test('a client admin cannot open the super admin area', async ({ page }) => {
+  await signIn(page, 'ops@globex.test', 'globex-admin-password', /\/client-admin$/);
+  await page.goto('/admin/clients');
+  await expect(page).toHaveURL(/\/client-admin$/);
+  const res = await page.request.post('/rpc/list-tenants', { headers: { accept: 'application/json' } });
+  expect(res.status()).toBe(403);
+});
