@@ -244,3 +244,5 @@ fn score_is_the_sum_of_fired_weights() {
     assert_eq!(a.risk_score, sum);
     assert_eq!(a.risk_score, 30 + 60 + 120);
 }
+
+mod properties;

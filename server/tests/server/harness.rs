@@ -86,29 +86,9 @@ impl TestApp {
         std::fs::copy(repo_path("data/zone-countries.tsv"), data_dir.join("zone-countries.tsv")).unwrap();
         std::fs::copy(repo_path("data/high-risk-asns.txt"), data_dir.join("high-risk-asns.txt")).unwrap();
 
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr: SocketAddr = listener.local_addr().unwrap();
-        let config = ServeConfig {
-            addr,
-            site_root: repo_path("target/site"),
-            country_db: data_dir.join("country.csv"),
-            asn_db: vec![data_dir.join("asn.csv")],
-            data_dir,
-            demo: options.demo,
-            max_body_bytes: options.max_body_bytes,
-            secure_cookies: false,
-            request_timeout_secs: 10,
-            rate_limit: options.rate_limit,
-            rate_limit_burst: options.rate_limit_burst,
-            retention_interval_secs: 0,
-        };
-        let state = build_state(store.clone(), config).await.unwrap();
-        let router = doorman_server::routes::router(state);
-        tokio::spawn(async move {
-            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
-        });
+        let base = serve(store.clone(), data_dir, &options).await;
         TestApp {
-            base: format!("http://{addr}"),
+            base,
             store,
             tenant_id: tenant.id,
             api_key,
@@ -116,6 +96,13 @@ impl TestApp {
             _dir: dir,
             db,
         }
+    }
+
+    /// A second server on the same database through a connection pool of its own, as
+    /// another `doorman serve` process would be; gives its base URL.
+    pub async fn another_instance(&self) -> String {
+        let store = Store::connect(&self.db.url, 4).await.unwrap();
+        serve(store, self._dir.path().join("data"), &Options::default()).await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -140,6 +127,32 @@ impl TestApp {
     pub async fn ingest(&self, body: &Value) -> (u16, Value) {
         self.ingest_raw(Some(&self.api_key), serde_json::to_vec(body).unwrap()).await
     }
+}
+
+/// Serves the real router over `store` on a random loopback port; gives its base URL.
+async fn serve(store: Store, data_dir: PathBuf, options: &Options) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr: SocketAddr = listener.local_addr().unwrap();
+    let config = ServeConfig {
+        addr,
+        site_root: repo_path("target/site"),
+        country_db: data_dir.join("country.csv"),
+        asn_db: vec![data_dir.join("asn.csv")],
+        data_dir,
+        demo: options.demo,
+        max_body_bytes: options.max_body_bytes,
+        secure_cookies: false,
+        request_timeout_secs: 10,
+        rate_limit: options.rate_limit,
+        rate_limit_burst: options.rate_limit_burst,
+        retention_interval_secs: 0,
+    };
+    let state = build_state(store, config).await.unwrap();
+    let router = doorman_server::routes::router(state);
+    tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+    });
+    format!("http://{addr}")
 }
 
 /// A signup exactly as seed 003's snippet and backend would send it, for a person who took

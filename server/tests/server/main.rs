@@ -9,3 +9,4 @@ mod harness;
 mod ingest;
 mod lifecycle;
 mod operators;
+mod scale;
