@@ -76,8 +76,10 @@ fn config() -> impl Strategy<Value = RuleConfig> {
         ),
     )
         .prop_map(|(allow_max, gap, tuning)| {
-            let mut config = RuleConfig::default();
-            config.thresholds = Thresholds { allow_max, monitor_max: allow_max + gap };
+            let mut config = RuleConfig {
+                thresholds: Thresholds { allow_max, monitor_max: allow_max + gap },
+                ..RuleConfig::default()
+            };
             for (rule, (weight, enabled)) in catalog().iter().zip(tuning) {
                 if weight.is_some() || enabled.is_some() {
                     config.overrides.insert(rule.code.to_string(), RuleOverride { weight, enabled });
