@@ -47,16 +47,16 @@ bench() {
     curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break
     sleep 0.2
   done
-  local common=(--url "http://127.0.0.1:$port" --keys "$key_list" --concurrency "$concurrency")
-  "$loadgen" "${common[@]}" --events 10000 --run 1 --label "$backend fill to 10k" >/dev/null
-  "$loadgen" "${common[@]}" --seconds "$seconds" --run 2 --label "$backend at 10k events"
+  local common=(--url "http://127.0.0.1:$port" --keys "$key_list")
+  "$loadgen" "${common[@]}" --concurrency "$concurrency" --events 10000 --run 1 --label "$backend fill to 10k" >/dev/null
+  "$loadgen" "${common[@]}" --concurrency "$concurrency" --seconds "$seconds" --run 2 --label "$backend at 10k events"
   local stored
   stored=$(curl -fs "http://127.0.0.1:$port/metrics" | awk '/^doorman_ingest_duration_seconds_count/ {print $2}')
   if (( large > stored )); then
     printf '    filling to %s events…\n' "$large"
     "$loadgen" "${common[@]}" --concurrency 32 --events $((large - stored)) --run 3 --label "$backend fill" >/dev/null
   fi
-  "$loadgen" "${common[@]}" --seconds "$seconds" --run 4 --label "$backend at ${large} events"
+  "$loadgen" "${common[@]}" --concurrency "$concurrency" --seconds "$seconds" --run 4 --label "$backend at ${large} events"
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
 }
 

@@ -43,6 +43,25 @@ pub struct Limits {
     pub min_completion_ms: i64,
 }
 
+impl Limits {
+    /// How far linkage counts need to go: one past the largest count limit, and never less
+    /// than 20 so that details stay informative. Counting stops there, so that a device or
+    /// address with thousands of signups costs no more to score than one with a few.
+    pub fn count_cap(&self) -> u32 {
+        [
+            self.accounts_per_device,
+            self.accounts_per_ip,
+            self.signups_per_ip_per_hour,
+            self.signups_per_device_per_hour,
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(0)
+        .saturating_add(1)
+        .max(20)
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Self {

@@ -29,6 +29,17 @@ pub struct KeyPrincipal {
     pub tenant_id: String,
     pub key_id: String,
     pub tenant_active: bool,
+    pub last_used_at: Option<i64>,
+}
+
+/// `last_used_at` of an API key is written at most this often, to keep ingest writes small.
+pub const KEY_TOUCH_INTERVAL_MS: i64 = 60_000;
+
+impl KeyPrincipal {
+    /// Whether this use should be written as the key's last use.
+    pub fn needs_touch(&self, now: i64) -> bool {
+        self.last_used_at.is_none_or(|at| now - at >= KEY_TOUCH_INTERVAL_MS)
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -36,6 +47,7 @@ struct PrincipalRow {
     tenant_id: String,
     id: String,
     key_hash: String,
+    last_used_at: Option<i64>,
     status: String,
 }
 
@@ -80,7 +92,7 @@ impl Store {
             return Ok(None);
         }
         let hash = ids::sha256_hex(presented);
-        let sql = "SELECT k.tenant_id, k.id, k.key_hash, t.status FROM api_keys k \
+        let sql = "SELECT k.tenant_id, k.id, k.key_hash, k.last_used_at, t.status FROM api_keys k \
                    JOIN tenants t ON t.id = k.tenant_id WHERE k.key_hash = $1 AND k.revoked_at IS NULL";
         let row = with_pool!(self, pool => sqlx::query_as::<_, PrincipalRow>(sql).bind(&hash).fetch_optional(pool).await)?;
         // The index lookup already matched the hash; comparing again in constant time keeps
@@ -89,6 +101,7 @@ impl Store {
             tenant_id: r.tenant_id,
             key_id: r.id,
             tenant_active: r.status == "ACTIVE",
+            last_used_at: r.last_used_at,
         }))
     }
 

@@ -29,11 +29,23 @@ macro_rules! with_pool {
 }
 pub(crate) use with_pool;
 
-/// Like [`with_pool!`] for a statement run with `execute`: gives the rows affected, the part
-/// of the drivers' differing result types that callers need.
+/// Like [`with_pool!`] on the pool for writes: SQLite's one writer connection, or the
+/// PostgreSQL pool. Every transaction that writes runs here.
+macro_rules! with_writer {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.writer {
+            $crate::db::Pool::Sqlite($pool) => $body,
+            $crate::db::Pool::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_writer;
+
+/// A single writing statement, on the pool for writes: gives the rows affected, the part of
+/// the drivers' differing result types that callers need.
 macro_rules! execute {
     ($store:expr, $pool:ident => $body:expr) => {
-        match &$store.pool {
+        match &$store.writer {
             $crate::db::Pool::Sqlite($pool) => $body.map(|done| done.rows_affected()),
             $crate::db::Pool::Postgres($pool) => $body.map(|done| done.rows_affected()),
         }
@@ -41,17 +53,23 @@ macro_rules! execute {
 }
 pub(crate) use execute;
 
-/// Handle to the database. Cheap to clone; all clones share one pool.
+/// Handle to the database. Cheap to clone; all clones share the pools.
 #[derive(Clone)]
 pub struct Store {
+    /// For reads.
     pub(crate) pool: Pool,
+    /// For writes. SQLite lets one connection write at a time, and a writer that finds the
+    /// database locked sleeps and retries in growing steps: under load, that costs tens of
+    /// milliseconds per request. One writer connection makes writers queue in the pool
+    /// instead, in order, without sleeping. PostgreSQL writes concurrently: the same pool.
+    pub(crate) writer: Pool,
 }
 
 impl Store {
     /// Connects to `url` (`sqlite:PATH` or `postgres://...`). A SQLite file is created when
     /// missing. Does not migrate: call [`Store::migrate`].
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
-        let pool = if url.starts_with("sqlite:") {
+        if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 // WAL lets the dashboard read while ingest writes; NORMAL is durable in WAL
@@ -60,26 +78,32 @@ impl Store {
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true);
-            Pool::Sqlite(
-                SqlitePoolOptions::new().max_connections(max_connections).connect_with(options).await?,
-            )
+            // The writer first: it creates the file, and the readers then find it in WAL mode.
+            let writer = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options.clone())
+                .await?;
+            let readers =
+                SqlitePoolOptions::new().max_connections(max_connections).connect_with(options).await?;
+            Ok(Self { pool: Pool::Sqlite(readers), writer: Pool::Sqlite(writer) })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Pool::Postgres(
+            let pool = Pool::Postgres(
                 PgPoolOptions::new()
                     .max_connections(max_connections)
                     .acquire_timeout(Duration::from_secs(5))
                     .connect(url)
                     .await?,
-            )
+            );
+            Ok(Self { pool: pool.clone(), writer: pool })
         } else {
-            return Err(StoreError::UnsupportedUrl(redact(url)));
-        };
-        Ok(Self { pool })
+            Err(StoreError::UnsupportedUrl(redact(url)))
+        }
     }
 
     /// Applies the pending migrations of this backend.
     pub async fn migrate(&self) -> Result<()> {
-        match &self.pool {
+        match &self.writer {
             Pool::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
             Pool::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
@@ -93,7 +117,8 @@ impl Store {
     }
 
     pub async fn close(&self) {
-        with_pool!(self, pool => pool.close().await)
+        with_pool!(self, pool => pool.close().await);
+        with_writer!(self, pool => pool.close().await);
     }
 }
 

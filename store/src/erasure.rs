@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::db::with_pool;
+use crate::db::with_writer;
 use crate::{Result, Store, StoreError};
 
 /// What an erasure removed.
@@ -40,7 +40,7 @@ impl Store {
             AND NOT EXISTS (SELECT 1 FROM device_users d WHERE d.tenant_id = $1 AND d.visitor_id = $2)";
         let visitor = format!("DELETE FROM visitors WHERE tenant_id = $1 AND id = $2 AND {orphan}");
         let keys = "DELETE FROM visitor_keys WHERE tenant_id = $1 AND visitor_id = $2";
-        let erased = with_pool!(self, pool => {
+        let erased = with_writer!(self, pool => {
             // Deletes come first: a SQLite transaction that starts by writing never has to
             // upgrade a read lock, which concurrent ingest could refuse.
             let mut tx = pool.begin().await?;

@@ -7,14 +7,31 @@ use doorman_engine::linkage::Linkage;
 use doorman_engine::score::Assessment;
 use serde::{Deserialize, Serialize};
 
-use crate::db::with_pool;
+use crate::db::{with_pool, with_writer};
 use crate::visitors::{DeviceKeys, VisitorMatch, INSERT_VISITOR, LINK_KEY, TOUCH_VISITOR};
 use crate::{ids, Result, Store, StoreError};
 
 const HOUR_MS: i64 = 60 * 60 * 1000;
 const DAYS_30_MS: i64 = 30 * 24 * HOUR_MS;
-/// `last_used_at` of an API key is written at most this often, to keep ingest writes small.
-const KEY_TOUCH_INTERVAL_MS: i64 = 60_000;
+
+/// Every linkage count of one event, each stopping at `$9` rows: enough for every rule, and
+/// the cost of a request does not grow with the size of an attack on one device or address.
+/// `COALESCE(user_key, '')` (never NULL) keeps SQLite from walking the tenant's whole
+/// user index to get DISTINCT for free instead of using the filter's index.
+const LINKAGE_SQL: &str = "SELECT \
+            (SELECT COUNT(*) FROM (SELECT 1 FROM device_users WHERE tenant_id = $1 AND visitor_id = $2 AND user_key <> $3 \
+                LIMIT $9) AS d) AS other_users_on_device, \
+            (SELECT COUNT(*) FROM (SELECT DISTINCT COALESCE(user_key, '') FROM events WHERE tenant_id = $1 AND visitor_id = $2 \
+                AND event_type = 'SIGNUP' AND created_at >= $4 AND user_key <> $3 AND user_key <> '' LIMIT $9) AS dv) AS other_signup_users_on_device, \
+            (SELECT COUNT(*) FROM (SELECT DISTINCT COALESCE(user_key, '') FROM events WHERE tenant_id = $1 AND ip = $5 \
+                AND event_type = 'SIGNUP' AND created_at >= $4 AND user_key <> $3 AND user_key <> '' LIMIT $9) AS iu) AS other_signup_users_on_ip, \
+            (SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE tenant_id = $1 AND ip = $5 AND event_type = 'SIGNUP' \
+                AND created_at >= $6 LIMIT $9) AS ih) AS signups_on_ip_1h, \
+            (SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE tenant_id = $1 AND visitor_id = $2 AND event_type = 'SIGNUP' \
+                AND created_at >= $6 LIMIT $9) AS dh) AS signups_on_device_1h, \
+            (SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE tenant_id = $1 AND payload_id = $7 LIMIT 1) AS p) AS payload_uses, \
+            (SELECT COUNT(*) FROM (SELECT DISTINCT COALESCE(user_key, '') FROM events WHERE tenant_id = $1 AND email_normalized = $8 \
+                AND event_type = 'SIGNUP' AND user_key <> $3 AND user_key <> '' LIMIT $9) AS eu) AS other_users_with_email";
 
 /// What the store knows about an event before it is scored.
 #[derive(Debug, Clone)]
@@ -85,28 +102,19 @@ fn count(n: i64) -> u32 {
 
 impl Store {
     /// Resolves the visitor and reads every linkage count the rules need, in two queries.
+    /// Counts stop at `cap` (see `Limits::count_cap`).
     pub async fn prepare_event(
         &self,
         tenant_id: &str,
         req: &IngestRequest,
         signals: &Signals,
         now: i64,
+        cap: u32,
     ) -> Result<Prepared> {
         let visitor = self.resolve_visitor(tenant_id, &device_keys(signals)).await?;
         let user_key = user_key(req, signals);
         let payload_id = req.device.as_ref().and_then(|d| d.payload_id.as_deref());
-        let sql = "SELECT \
-            (SELECT COUNT(*) FROM device_users WHERE tenant_id = $1 AND visitor_id = $2 AND user_key <> $3) AS other_users_on_device, \
-            (SELECT COUNT(DISTINCT user_key) FROM events WHERE tenant_id = $1 AND visitor_id = $2 AND event_type = 'SIGNUP' \
-                AND created_at >= $4 AND user_key <> $3 AND user_key <> '') AS other_signup_users_on_device, \
-            (SELECT COUNT(DISTINCT user_key) FROM events WHERE tenant_id = $1 AND ip = $5 AND event_type = 'SIGNUP' \
-                AND created_at >= $4 AND user_key <> $3 AND user_key <> '') AS other_signup_users_on_ip, \
-            (SELECT COUNT(*) FROM events WHERE tenant_id = $1 AND ip = $5 AND event_type = 'SIGNUP' AND created_at >= $6) AS signups_on_ip_1h, \
-            (SELECT COUNT(*) FROM events WHERE tenant_id = $1 AND visitor_id = $2 AND event_type = 'SIGNUP' AND created_at >= $6) AS signups_on_device_1h, \
-            (SELECT COUNT(*) FROM events WHERE tenant_id = $1 AND payload_id = $7) AS payload_uses, \
-            (SELECT COUNT(DISTINCT user_key) FROM events WHERE tenant_id = $1 AND email_normalized = $8 \
-                AND event_type = 'SIGNUP' AND user_key <> $3 AND user_key <> '') AS other_users_with_email";
-        let row = with_pool!(self, pool => sqlx::query_as::<_, LinkageRow>(sql)
+        let row = with_pool!(self, pool => sqlx::query_as::<_, LinkageRow>(LINKAGE_SQL)
             .bind(tenant_id)
             .bind(&visitor.visitor_id)
             .bind(&user_key)
@@ -115,6 +123,7 @@ impl Store {
             .bind(now - HOUR_MS)
             .bind(payload_id)
             .bind(signals.email.normalized.as_deref())
+            .bind(i64::from(cap))
             .fetch_one(pool)
             .await)?;
         let linkage = Linkage {
@@ -130,12 +139,12 @@ impl Store {
     }
 
     /// Stores a scored event, its visitor and keys, and the device-user link, in one
-    /// transaction. Returns the new event id.
+    /// transaction, and the key's last use when `touch_key` names it. Returns the new event id.
     #[allow(clippy::too_many_arguments)]
     pub async fn record_event(
         &self,
         tenant_id: &str,
-        api_key_id: &str,
+        touch_key: Option<&str>,
         req: &IngestRequest,
         signals: &Signals,
         prepared: &Prepared,
@@ -145,7 +154,12 @@ impl Store {
     ) -> Result<String> {
         let id = ids::new_id("evt");
         let keys = device_keys(signals);
-        let key_links = keys.kinds_and_values();
+        // Only keys seen for the first time: one already linked keeps its first owner anyway.
+        let key_links: Vec<(&str, &str)> = keys
+            .kinds_and_values()
+            .into_iter()
+            .filter(|(kind, _)| !prepared.visitor.linked.contains(kind))
+            .collect();
         let visitor = &prepared.visitor;
         let device_json =
             serde_json::to_string(&req.device).map_err(|e| StoreError::Invalid(e.to_string()))?;
@@ -161,9 +175,8 @@ impl Store {
             email_normalized) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
         let link_user = "INSERT INTO device_users (tenant_id, visitor_id, user_key, first_seen_at, last_seen_at) \
             VALUES ($1, $2, $3, $4, $4) ON CONFLICT (tenant_id, visitor_id, user_key) DO UPDATE SET last_seen_at = excluded.last_seen_at";
-        let touch_key = "UPDATE api_keys SET last_used_at = $3 WHERE tenant_id = $1 AND id = $2 \
-            AND (last_used_at IS NULL OR last_used_at < $4)";
-        with_pool!(self, pool => {
+        let touch = "UPDATE api_keys SET last_used_at = $3 WHERE tenant_id = $1 AND id = $2";
+        with_writer!(self, pool => {
             let mut tx = pool.begin().await?;
             let upsert = if visitor.is_new { INSERT_VISITOR } else { TOUCH_VISITOR };
             sqlx::query(upsert).bind(tenant_id).bind(&visitor.visitor_id).bind(now).execute(&mut *tx).await?;
@@ -196,8 +209,9 @@ impl Store {
                 sqlx::query(link_user).bind(tenant_id).bind(&visitor.visitor_id).bind(&prepared.user_key).bind(now)
                     .execute(&mut *tx).await?;
             }
-            sqlx::query(touch_key).bind(tenant_id).bind(api_key_id).bind(now).bind(now - KEY_TOUCH_INTERVAL_MS)
-                .execute(&mut *tx).await?;
+            if let Some(key_id) = touch_key {
+                sqlx::query(touch).bind(tenant_id).bind(key_id).bind(now).execute(&mut *tx).await?;
+            }
             tx.commit().await?;
         });
         Ok(id)
@@ -221,5 +235,37 @@ impl Store {
                 with_pool!(self, pool => sqlx::query_as::<_, EventSummary>(&sql).bind(tenant_id).bind(limit).fetch_all(pool).await)?
             }
         })
+    }
+}
+
+#[cfg(all(test, feature = "testing"))]
+mod tests {
+    use super::LINKAGE_SQL;
+    use crate::db::Pool;
+
+    /// Every count must use an index on its filter: a plan that scans a tenant's events
+    /// makes each request as slow as the tenant is large.
+    #[tokio::test]
+    async fn ingest_queries_search_narrow_indexes() {
+        let db = crate::testing::sqlite().await;
+        let Pool::Sqlite(pool) = &db.store.pool else { unreachable!() };
+        let plan: Vec<(i64, i64, i64, String)> =
+            sqlx::query_as(&format!("EXPLAIN QUERY PLAN {LINKAGE_SQL}")).fetch_all(pool).await.unwrap();
+        let steps: Vec<&str> =
+            plan.iter().map(|row| row.3.as_str()).filter(|s| s.contains(" events ")).collect();
+        assert_eq!(steps.len(), 6, "{plan:?}");
+        for step in steps {
+            assert!(step.starts_with("SEARCH events USING"), "{step}");
+            assert!(step.contains("=? AND"), "only the tenant narrows this search: {step}");
+        }
+        let plan: Vec<(i64, i64, i64, String)> =
+            sqlx::query_as(&format!("EXPLAIN QUERY PLAN {}", crate::visitors::RESOLVE_SQL))
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        let searches: Vec<&str> =
+            plan.iter().map(|row| row.3.as_str()).filter(|s| s.starts_with("SEARCH")).collect();
+        assert_eq!(searches.len(), 3, "{plan:?}");
+        assert!(searches.iter().all(|s| s.contains("(tenant_id=? AND kind=? AND value=?)")), "{plan:?}");
     }
 }

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use doorman_engine::reputation::Reputation;
 
-use crate::db::with_pool;
+use crate::db::{with_pool, with_writer};
 use crate::{now_ms, Result, Store, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,7 +88,7 @@ impl Store {
         let sql = "INSERT INTO reputation_entries (list, value, source, added_at) VALUES ($1, $2, $3, $4) \
                    ON CONFLICT (list, value) DO NOTHING";
         let mut added = 0;
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             let mut tx = pool.begin().await?;
             for entry in entries {
                 added += sqlx::query(sql).bind(list.as_str()).bind(entry).bind(source).bind(now)

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::db::{execute, with_pool};
+use crate::db::{execute, with_pool, with_writer};
 use crate::{Result, Store, StoreError};
 
 pub const DEFAULT_RETENTION_DAYS: i32 = 180;
@@ -102,7 +102,7 @@ impl Store {
             (SELECT id FROM visitors WHERE tenant_id = $1 AND last_seen_at < $2 LIMIT $3) RETURNING id";
         let keys = "DELETE FROM visitor_keys WHERE tenant_id = $1 AND visitor_id = $2";
         let count = "UPDATE tenants SET purged_events = purged_events + $2, last_purge_at = $3 WHERE id = $1";
-        let purged = with_pool!(self, pool => {
+        let purged = with_writer!(self, pool => {
             let mut tx = pool.begin().await?;
             let events = sqlx::query(events).bind(tenant_id).bind(cutoff).bind(batch).execute(&mut *tx).await?.rows_affected();
             let device_links = sqlx::query(links).bind(tenant_id).bind(cutoff).bind(batch).execute(&mut *tx).await?.rows_affected();

@@ -65,6 +65,9 @@ pub struct VisitorMatch {
     pub confidence: f32,
     #[serde(skip)]
     pub is_new: bool,
+    /// Kinds of this event's keys already linked to a visitor, which need no new link.
+    #[serde(skip)]
+    pub linked: Vec<&'static str>,
 }
 
 impl Store {
@@ -75,12 +78,10 @@ impl Store {
         tenant_id: &str,
         keys: &DeviceKeys<'_>,
     ) -> Result<VisitorMatch> {
-        let sql = "SELECT kind, visitor_id FROM visitor_keys WHERE tenant_id = $1 AND \
-                   ((kind = 'token' AND value = $2) OR (kind = 'fingerprint' AND value = $3) OR (kind = 'hardware' AND value = $4))";
         let rows: Vec<(String, String)> = if keys.ranked().next().is_none() {
             Vec::new()
         } else {
-            with_pool!(self, pool => sqlx::query_as(sql)
+            with_pool!(self, pool => sqlx::query_as(RESOLVE_SQL)
                 .bind(tenant_id)
                 .bind(keys.token.unwrap_or(""))
                 .bind(keys.fingerprint.unwrap_or(""))
@@ -88,23 +89,36 @@ impl Store {
                 .fetch_all(pool)
                 .await)?
         };
+        let linked: Vec<&'static str> =
+            [MatchMethod::DeviceToken, MatchMethod::Fingerprint, MatchMethod::Hardware]
+                .into_iter()
+                .map(|m| m.kind())
+                .filter(|kind| rows.iter().any(|(k, _)| k == kind))
+                .collect();
         let found = [MatchMethod::DeviceToken, MatchMethod::Fingerprint, MatchMethod::Hardware]
             .into_iter()
             .find_map(|m| rows.iter().find(|(kind, _)| kind == m.kind()).map(|(_, id)| (m, id.clone())));
         Ok(match found {
             Some((method, visitor_id)) => {
-                VisitorMatch { visitor_id, method, confidence: method.confidence(), is_new: false }
+                VisitorMatch { visitor_id, method, confidence: method.confidence(), is_new: false, linked }
             }
             None => VisitorMatch {
                 visitor_id: ids::new_id("vis"),
                 method: MatchMethod::New,
                 confidence: MatchMethod::New.confidence(),
                 is_new: true,
+                linked,
             },
         })
     }
 }
 
+/// The visitor of each key, one exact primary-key lookup per kind: an OR of the three lets
+/// SQLite walk every key of the tenant instead.
+pub(crate) const RESOLVE_SQL: &str = "\
+    SELECT kind, visitor_id FROM visitor_keys WHERE tenant_id = $1 AND kind = 'token' AND value = $2 \
+    UNION ALL SELECT kind, visitor_id FROM visitor_keys WHERE tenant_id = $1 AND kind = 'fingerprint' AND value = $3 \
+    UNION ALL SELECT kind, visitor_id FROM visitor_keys WHERE tenant_id = $1 AND kind = 'hardware' AND value = $4";
 /// Inserts a new visitor (or touches it if a concurrent request inserted it first).
 pub(crate) const INSERT_VISITOR: &str =
     "INSERT INTO visitors (tenant_id, id, first_seen_at, last_seen_at) VALUES ($1, $2, $3, $3) \

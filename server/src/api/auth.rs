@@ -15,6 +15,8 @@ pub const API_KEY_HEADER: &str = "x-api-key";
 pub struct TenantKey {
     pub tenant_id: String,
     pub key_id: String,
+    /// Whether this request should record the key's last use (at most once a minute).
+    pub touch: bool,
 }
 
 impl<S> FromRequestParts<S> for TenantKey
@@ -41,6 +43,7 @@ where
             return Err(ApiError::Forbidden("this tenant is suspended"));
         }
         Arc::<RateLimiter>::from_ref(state).check(&principal.key_id).map_err(ApiError::RateLimited)?;
-        Ok(TenantKey { tenant_id: principal.tenant_id, key_id: principal.key_id })
+        let touch = principal.needs_touch(doorman_store::now_ms());
+        Ok(TenantKey { tenant_id: principal.tenant_id, key_id: principal.key_id, touch })
     }
 }

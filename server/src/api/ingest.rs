@@ -43,7 +43,8 @@ pub async fn ingest(
     let reputation = state.reputation.get();
     let signals = derive(&req, &reputation, &state.geo);
     let rules = state.store.effective_rule_config(&key.tenant_id).await?;
-    let prepared = state.store.prepare_event(&key.tenant_id, &req, &signals, now).await?;
+    let prepared =
+        state.store.prepare_event(&key.tenant_id, &req, &signals, now, rules.limits.count_cap()).await?;
     let assessment = assess(&req, &signals, &prepared.linkage, &rules);
     state.metrics.record_assessment(&assessment);
 
@@ -53,7 +54,16 @@ pub async fn ingest(
 
     let event_id = state
         .store
-        .record_event(&key.tenant_id, &key.key_id, &req, &signals, &prepared, &assessment, &derived, now)
+        .record_event(
+            &key.tenant_id,
+            key.touch.then_some(key.key_id.as_str()),
+            &req,
+            &signals,
+            &prepared,
+            &assessment,
+            &derived,
+            now,
+        )
         .await?;
     tracing::info!(
         tenant = %key.tenant_id,

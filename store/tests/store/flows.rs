@@ -7,7 +7,7 @@ use doorman_store::StoreError;
 use doorman_store::on_both_backends;
 use doorman_store::testing::TestDb;
 
-use crate::support::{ingest, signup};
+use crate::support::{ingest, ingest_with_key, signup};
 
 async fn tenants_and_keys(db: TestDb) {
     let store = db.store.clone();
@@ -32,6 +32,25 @@ async fn tenants_and_keys(db: TestDb) {
     assert!(store.list_api_keys(&globex.id).await.unwrap().is_empty());
 }
 on_both_backends!(TestDb::new => tenants_and_keys);
+
+async fn events_record_the_last_use_of_their_key(db: TestDb) {
+    let store = db.store.clone();
+    let acme = store.create_tenant("acme", "Acme").await.unwrap();
+    let (key, secret) = store.create_api_key(&acme.id, "backend").await.unwrap();
+    let fresh = store.authenticate_api_key(&secret).await.unwrap().unwrap();
+    assert_eq!(fresh.last_used_at, None);
+    assert!(fresh.needs_touch(1_000));
+
+    let now = doorman_store::now_ms();
+    ingest_with_key(&store, &acme.id, Some(&key.id), &signup("a@example.com", "fp-1", "p-1"), now).await;
+    let used = store.authenticate_api_key(&secret).await.unwrap().unwrap();
+    assert_eq!(used.last_used_at, Some(now));
+    assert_eq!(store.list_api_keys(&acme.id).await.unwrap()[0].last_used_at, Some(now));
+    // Ingest writes the last use again only once the interval has passed.
+    assert!(!used.needs_touch(now + 1_000));
+    assert!(used.needs_touch(now + doorman_store::api_keys::KEY_TOUCH_INTERVAL_MS));
+}
+on_both_backends!(TestDb::new => events_record_the_last_use_of_their_key);
 
 async fn admins_and_sessions(db: TestDb) {
     let store = db.store.clone();
@@ -140,3 +159,18 @@ async fn rule_settings_merge_global_and_tenant(db: TestDb) {
     assert_eq!(store.tenant_overrides(&acme.id).await.unwrap(), overrides);
 }
 on_both_backends!(TestDb::new => rule_settings_merge_global_and_tenant);
+
+async fn linkage_counts_stop_at_the_cap(db: TestDb) {
+    let store = db.store.clone();
+    let acme = store.create_tenant("acme", "Acme").await.unwrap();
+    let cap = RuleConfig::default().limits.count_cap();
+    for i in 0..cap + 5 {
+        ingest(&store, &acme.id, &signup(&format!("farm{i}@example.com"), "fp-farm", &format!("p{i}"))).await;
+    }
+    let next = ingest(&store, &acme.id, &signup("one-more@example.com", "fp-farm", "last")).await;
+    assert_eq!(next.linkage.other_users_on_device, cap);
+    assert_eq!(next.linkage.other_signup_users_on_device_30d, cap);
+    assert_eq!(next.linkage.other_signup_users_on_ip_30d, cap);
+    assert_eq!((next.linkage.signups_on_ip_1h, next.linkage.signups_on_device_1h), (cap, cap));
+}
+on_both_backends!(TestDb::new => linkage_counts_stop_at_the_cap);

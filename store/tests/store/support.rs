@@ -27,11 +27,25 @@ pub async fn ingest(store: &Store, tenant_id: &str, req: &IngestRequest) -> Prep
 
 /// Prepares, scores and records one event as if it arrived at `now`; gives its id too.
 pub async fn ingest_at(store: &Store, tenant_id: &str, req: &IngestRequest, now: i64) -> (Prepared, String) {
+    ingest_with_key(store, tenant_id, None, req, now).await
+}
+
+/// Like [`ingest_at`], recording the use of the API key `touch_key` as ingest does.
+pub async fn ingest_with_key(
+    store: &Store,
+    tenant_id: &str,
+    touch_key: Option<&str>,
+    req: &IngestRequest,
+    now: i64,
+) -> (Prepared, String) {
     let signals = derive(req, &Reputation::default(), &Default::default());
-    let prepared = store.prepare_event(tenant_id, req, &signals, now).await.unwrap();
+    let prepared = store
+        .prepare_event(tenant_id, req, &signals, now, RuleConfig::default().limits.count_cap())
+        .await
+        .unwrap();
     let assessment = assess(req, &signals, &prepared.linkage, &RuleConfig::default());
     let id = store
-        .record_event(tenant_id, "key", req, &signals, &prepared, &assessment, &json!({}), now)
+        .record_event(tenant_id, touch_key, req, &signals, &prepared, &assessment, &json!({}), now)
         .await
         .unwrap();
     (prepared, id)
