@@ -97,9 +97,39 @@ pub fn format_utc(ms: i64) -> String {
     format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
+/// Epoch milliseconds of midnight UTC of a `YYYY-MM-DD` date, as a date input sends it.
+pub fn parse_utc_date(date: &str) -> Option<i64> {
+    let mut parts = date.trim().splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (year, month, day) = (parts.next()??, parts.next()??, parts.next()??);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || !(1970..=9999).contains(&year) {
+        return None;
+    }
+    // Days-from-civil, the inverse of the algorithm in `format_utc`.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let ms = days * 86_400_000;
+    // A day the month does not have (31 April) would roll over: refuse it.
+    format_utc(ms).starts_with(&format!("{year:04}-{month:02}-{day:02}")).then_some(ms)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::format_utc;
+    use super::{format_utc, parse_utc_date};
+
+    #[test]
+    fn parses_dates_as_utc_midnight() {
+        assert_eq!(parse_utc_date("1970-01-01"), Some(0));
+        assert_eq!(parse_utc_date("2000-02-29"), Some(951_782_400_000));
+        assert_eq!(parse_utc_date("2023-11-14").map(format_utc).as_deref(), Some("2023-11-14 00:00:00"));
+        assert_eq!(parse_utc_date("2023-04-31"), None);
+        assert_eq!(parse_utc_date("yesterday"), None);
+        assert_eq!(parse_utc_date(""), None);
+    }
 
     #[test]
     fn formats_utc_times() {
@@ -125,4 +155,35 @@ pub struct ErasedRow {
     pub events: u64,
     pub device_links: u64,
     pub visitors: u64,
+}
+
+/// One page of a search, and the cursor of the next page when there is one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventPage {
+    pub events: Vec<EventRow>,
+    pub next: Option<String>,
+}
+
+/// A check as the event detail shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckRow {
+    pub code: String,
+    pub label: String,
+    pub weight: i32,
+    pub status: String,
+    pub detail: String,
+}
+
+/// One event with everything Doorman derived, and what else its device was seen with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventDetail {
+    pub event: EventRow,
+    pub checks: Vec<CheckRow>,
+    /// Pretty-printed JSON of the derived signals and of the device payload.
+    pub signals_json: String,
+    pub device_json: String,
+    /// (user, first seen, last seen)
+    pub device_users: Vec<(String, i64, i64)>,
+    /// (ip, events, last seen)
+    pub device_ips: Vec<(String, i64, i64)>,
 }

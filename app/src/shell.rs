@@ -1,11 +1,12 @@
+use crate::model::RoleView;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use crate::pages::{
-    AdminHome, ApiKeysPage, AuditPage, ClientAdminHome, ClientsPage, DataPage, Home, LoginPage, NotFound,
-    TenantPage,
+    AdminHome, ApiKeysPage, AuditPage, ClientAdminHome, ClientsPage, DataPage, EventDetailPage, EventsPage,
+    Home, LoginPage, NotFound, TenantPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -41,9 +42,12 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin") view=AdminHome />
                 <Route path=path!("/admin/clients") view=ClientsPage />
                 <Route path=path!("/admin/clients/:slug") view=TenantPage />
+                <Route path=path!("/admin/events") view=|| view! { <EventsPage role=RoleView::SuperAdmin /> } />
                 <Route path=path!("/admin/audit") view=AuditPage />
                 <Route path=path!("/client-admin") view=ClientAdminHome />
                 <Route path=path!("/client-admin/api-keys") view=ApiKeysPage />
+                <Route path=path!("/client-admin/events") view=|| view! { <EventsPage role=RoleView::ClientAdmin /> } />
+                <Route path=path!("/client-admin/events/:id") view=EventDetailPage />
                 <Route path=path!("/client-admin/data") view=DataPage />
                 <Route path=path!("/client-admin/audit") view=AuditPage />
             </Routes>

@@ -116,3 +116,24 @@ test('a client admin cannot open the super admin area', async ({ page }) => {
   const res = await page.request.post('/rpc/list-tenants', { headers: { accept: 'application/json' } });
   expect(res.status()).toBe(403);
 });
+
+test('the client admin finds a blocked signup and sees why, with the accounts on its device', async ({ page }) => {
+  await signIn(page, 'client@demo.test', 'client-admin-password', /\/client-admin$/);
+  await open(page, '/client-admin/events');
+  await page.getByLabel('Decision').selectOption('BLOCK');
+  await page.getByLabel('User').fill('ada.second@example.org');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page).toHaveURL(/decision=BLOCK/);
+  const rows = page.locator('table.events tbody tr');
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText('DEVICE_REUSED');
+  await shot(page, 'client-events');
+
+  await rows.first().locator('td.time a').click();
+  await expect(page).toHaveURL(/\/client-admin\/events\/evt_/);
+  await expect(page.locator('#decision')).toHaveText('BLOCK');
+  await expect(page.locator('tr[data-rule="DEVICE_REUSED"]')).toContainText('FIRED');
+  await expect(page.locator('table.device-users')).toContainText('ada@example.com');
+  await expect(page.locator('table.device-users')).toContainText('ada.second@example.org');
+  await shot(page, 'client-event-detail');
+});

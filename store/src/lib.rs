@@ -18,6 +18,7 @@ pub mod events;
 pub mod export;
 pub mod reputation;
 pub mod retention;
+pub mod search;
 pub mod settings;
 pub mod tenants;
 #[cfg(feature = "testing")]

@@ -4,7 +4,13 @@ use crate::model::{format_utc, EventRow};
 
 /// Events, newest first, with the decision and the rules that fired.
 #[component]
-pub fn EventsTable(events: Vec<EventRow>, show_tenant: bool) -> impl IntoView {
+pub fn EventsTable(
+    events: Vec<EventRow>,
+    show_tenant: bool,
+    /// Where an event's detail lives (`{base}/{id}`), when the viewer may open it.
+    #[prop(optional_no_strip)]
+    detail_base: Option<&'static str>,
+) -> impl IntoView {
     if events.is_empty() {
         return view! { <p class="empty">"No events yet."</p> }.into_any();
     }
@@ -15,7 +21,12 @@ pub fn EventsTable(events: Vec<EventRow>, show_tenant: bool) -> impl IntoView {
             let user = e.email.clone().or(e.external_user_id.clone()).unwrap_or_default();
             view! {
                 <tr data-event-id=e.id.clone()>
-                    <td class="time">{format_utc(e.created_at)}</td>
+                    <td class="time">
+                        {match detail_base {
+                            Some(base) => view! { <a href=format!("{base}/{}", e.id)>{format_utc(e.created_at)}</a> }.into_any(),
+                            None => format_utc(e.created_at).into_any(),
+                        }}
+                    </td>
                     {show_tenant.then(|| view! { <td>{e.tenant_slug.clone()}</td> })}
                     <td>{e.event_type}</td>
                     <td class="user">{user}</td>

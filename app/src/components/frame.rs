@@ -23,9 +23,15 @@ pub fn Frame(title: &'static str, children: Children) -> impl IntoView {
                             RoleView::ClientAdmin => a.tenant_name.clone().unwrap_or_default(),
                         };
                         let links = match a.role {
-                            RoleView::SuperAdmin => vec![("/admin", "Overview"), ("/admin/clients", "Clients"), ("/admin/audit", "Audit log")],
+                            RoleView::SuperAdmin => vec![
+                                ("/admin", "Overview"),
+                                ("/admin/clients", "Clients"),
+                                ("/admin/events", "Events"),
+                                ("/admin/audit", "Audit log"),
+                            ],
                             RoleView::ClientAdmin => vec![
                                 ("/client-admin", "Overview"),
+                                ("/client-admin/events", "Events"),
                                 ("/client-admin/api-keys", "API keys"),
                                 ("/client-admin/data", "Data"),
                                 ("/client-admin/audit", "Audit log"),

@@ -5,7 +5,10 @@ use crate::api::recent_events;
 
 /// The newest events the signed-in account may see, loaded from the server.
 #[component]
-pub fn RecentEvents(show_tenant: bool) -> impl IntoView {
+pub fn RecentEvents(
+    show_tenant: bool,
+    #[prop(optional_no_strip)] detail_base: Option<&'static str>,
+) -> impl IntoView {
     let events = Resource::new(|| (), |_| recent_events());
     view! {
         <section>
@@ -13,7 +16,7 @@ pub fn RecentEvents(show_tenant: bool) -> impl IntoView {
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 <ErrorBoundary fallback=show_errors>
                     {move || Suspend::new(async move {
-                        events.await.map(|events| view! { <EventsTable events show_tenant /> })
+                        events.await.map(|events| view! { <EventsTable events show_tenant detail_base /> })
                     })}
                 </ErrorBoundary>
             </Transition>

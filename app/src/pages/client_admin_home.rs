@@ -9,7 +9,7 @@ pub fn ClientAdminHome() -> impl IntoView {
     view! {
         <Title text="Overview" />
         <Frame title="Overview">
-            <RecentEvents show_tenant=false />
+            <RecentEvents show_tenant=false detail_base=Some("/client-admin/events") />
         </Frame>
     }
 }

@@ -14,19 +14,27 @@ pub struct EmailDerived {
 }
 
 pub(super) fn derive(email: Option<&str>, reputation: &Reputation) -> EmailDerived {
-    let Some((local, domain)) = email.map(|e| e.trim().to_lowercase()).and_then(|e| {
-        let (local, domain) = e.rsplit_once('@')?;
-        (!local.is_empty() && !domain.is_empty()).then(|| (local.to_string(), domain.to_string()))
-    }) else {
+    let Some((local, domain)) = email.and_then(split_normalized) else {
         return EmailDerived::default();
     };
-    let (local, domain) = normalize(&local, &domain);
     EmailDerived {
         random_looking: looks_random(&local),
         disposable: reputation.is_disposable(&domain),
         normalized: Some(format!("{local}@{domain}")),
         domain: Some(domain),
     }
+}
+
+/// The mailbox an address reaches, in the form events store it: what an investigator types
+/// finds every spelling of it.
+pub fn normalize_email(email: &str) -> Option<String> {
+    split_normalized(email).map(|(local, domain)| format!("{local}@{domain}"))
+}
+
+fn split_normalized(email: &str) -> Option<(String, String)> {
+    let email = email.trim().to_lowercase();
+    let (local, domain) = email.rsplit_once('@')?;
+    (!local.is_empty() && !domain.is_empty()).then(|| normalize(local, domain))
 }
 
 fn normalize(local: &str, domain: &str) -> (String, String) {

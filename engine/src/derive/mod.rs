@@ -10,7 +10,7 @@ use serde::Serialize;
 
 pub use behavior::{thresholds as behavior_thresholds, BehaviorDerived};
 pub use device::DeviceDerived;
-pub use email::EmailDerived;
+pub use email::{normalize_email, EmailDerived};
 pub use ip::IpSignals;
 
 use crate::geo::Geo;

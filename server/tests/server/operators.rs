@@ -233,3 +233,63 @@ async fn retention_and_erasure_from_the_dashboard() {
     assert!(log.contains("user.erase") && log.contains("retention.set"), "{log}");
     assert_eq!(root.call("erase-user", &[("user", "ada@example.com")]).await.0, 403);
 }
+
+#[tokio::test]
+async fn event_search_and_detail_stay_inside_the_tenant() {
+    let app = TestApp::start().await;
+    let globex = app.store.create_tenant("globex", "Globex").await.unwrap();
+    let (_, globex_key) = app.store.create_api_key(&globex.id, "k").await.unwrap();
+    app.store.create_admin("root@example.com", "super-secret-pass", Role::SuperAdmin, None).await.unwrap();
+    app.store
+        .create_admin("ops@acme.test", "acme-admin-pass", Role::ClientAdmin, Some(&app.tenant_id))
+        .await
+        .unwrap();
+    let root = session(&app, "root@example.com", "super-secret-pass").await;
+    let ops = session(&app, "ops@acme.test", "acme-admin-pass").await;
+
+    app.ingest(&seed_003_signup("ada@example.com", "fp-1")).await;
+    let (_, bob) = app.ingest(&seed_003_signup("bob@example.com", "fp-1")).await;
+    app.ingest(&seed_003_signup("carl@example.com", "fp-2")).await;
+    let body = serde_json::to_vec(&seed_003_signup("ada@example.com", "fp-1")).unwrap();
+    let (_, theirs) = app.ingest_raw(Some(&globex_key), body).await;
+
+    let search = |form: Vec<(&'static str, &'static str)>| {
+        let ops = &ops;
+        async move {
+            let (status, body) = ops.call("search-events", &form).await;
+            (status, serde_json::from_str::<Value>(&body).unwrap_or(Value::Null))
+        }
+    };
+    let (status, page) = search(vec![("decision", "BLOCK")]).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["events"].as_array().unwrap().len(), 1);
+    assert_eq!(page["events"][0]["id"], bob["eventId"]);
+    let (_, page) = search(vec![("user", "Ada@Example.com")]).await;
+    assert_eq!(page["events"].as_array().unwrap().len(), 1, "{page}");
+    assert_eq!(page["events"][0]["tenant_slug"], "acme");
+    assert_eq!(search(vec![("decision", "MAYBE")]).await.0, 422);
+    assert_eq!(search(vec![("from", "last week")]).await.0, 422);
+    assert_eq!(search(vec![("after", "garbage")]).await.0, 422);
+    let (_, page) = search(vec![]).await;
+    assert_eq!(page["events"].as_array().unwrap().len(), 3);
+    assert!(page["next"].is_null());
+
+    let bob_id = bob["eventId"].as_str().unwrap();
+    let (status, body) = ops.call("load-event", &[("id", bob_id)]).await;
+    assert_eq!(status, 200, "{body}");
+    let detail: Value = serde_json::from_str(&body).unwrap();
+    let reused = detail["checks"].as_array().unwrap().iter().find(|c| c["code"] == "DEVICE_REUSED").unwrap();
+    assert_eq!(reused["status"], "FIRED");
+    let users: Vec<&str> =
+        detail["device_users"].as_array().unwrap().iter().map(|u| u[0].as_str().unwrap()).collect();
+    assert!(users.contains(&"ada@example.com") && users.contains(&"bob@example.com"), "{users:?}");
+    assert!(detail["signals_json"].as_str().unwrap().contains("linkage"));
+
+    // Another tenant's event is not found by its id; the super admin searches everywhere but
+    // the detail is the tenant's own.
+    let (status, _) = ops.call("load-event", &[("id", theirs["eventId"].as_str().unwrap())]).await;
+    assert_eq!(status, 404);
+    let (_, body) = root.call("search-events", &[]).await;
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["events"].as_array().unwrap().len(), 4);
+    assert_eq!(root.call("load-event", &[("id", bob_id)]).await.0, 403);
+}

@@ -5,4 +5,5 @@
 mod flows;
 mod lifecycle;
 mod operators;
+mod search;
 mod support;

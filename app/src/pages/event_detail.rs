@@ -1,0 +1,110 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::load_event;
+use crate::components::{show_errors, Frame};
+use crate::model::{format_utc, EventDetail};
+
+/// One event for the client admin: every check, what Doorman derived, and the other users
+/// and addresses seen on the same device.
+#[component]
+pub fn EventDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let detail = Resource::new(move || params.read().get("id").unwrap_or_default(), load_event);
+    view! {
+        <Title text="Event" />
+        <Frame title="Event">
+            <p><a href="/client-admin/events">"← Events"</a></p>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                <ErrorBoundary fallback=show_errors>
+                    {move || Suspend::new(async move { detail.await.map(|d| view! { <Detail d /> }) })}
+                </ErrorBoundary>
+            </Transition>
+        </Frame>
+    }
+}
+
+#[component]
+fn Detail(d: EventDetail) -> impl IntoView {
+    let e = d.event;
+    let decision_class = format!("decision {}", e.decision.to_lowercase());
+    let visitor_href = format!("/client-admin/events?visitor={}", e.visitor_id);
+    let user = e.email.clone().or(e.external_user_id.clone()).unwrap_or_default();
+    let checks = d
+        .checks
+        .into_iter()
+        .map(|c| {
+            let class = format!("check {}", c.status.to_lowercase());
+            let rule = c.code.clone();
+            view! {
+                <tr class=class data-rule=rule>
+                    <td class="mono">{c.code}</td>
+                    <td>{c.label}</td>
+                    <td class="num">{c.weight}</td>
+                    <td>{c.status}</td>
+                    <td>{c.detail}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let users = d
+        .device_users
+        .into_iter()
+        .map(|(user, first, last)| {
+            let href = format!("/client-admin/events?user={user}");
+            view! { <tr><td><a href=href>{user}</a></td><td class="time">{format_utc(first)}</td><td class="time">{format_utc(last)}</td></tr> }
+        })
+        .collect_view();
+    let ips = d
+        .device_ips
+        .into_iter()
+        .map(|(ip, events, last)| {
+            let href = format!("/client-admin/events?ip={ip}");
+            view! { <tr><td class="mono"><a href=href>{ip}</a></td><td class="num">{events}</td><td class="time">{format_utc(last)}</td></tr> }
+        })
+        .collect_view();
+    view! {
+        <section class="card summary">
+            <p>
+                <span class=decision_class id="decision">{e.decision}</span> " "
+                <strong>{e.event_type}</strong> " · score " <strong id="score">{e.risk_score}</strong>
+                " · " {format_utc(e.created_at)} " UTC"
+            </p>
+            <p>"User " <strong>{user}</strong> " · IP " <span class="mono">{e.ip.unwrap_or_default()}</span>
+               " · visitor " <a class="mono" href=visitor_href>{e.visitor_id}</a></p>
+        </section>
+        <section class="card">
+            <h2>"Checks"</h2>
+            <div class="table-wrap">
+                <table class="checks">
+                    <thead><tr><th>"Rule"</th><th>"Label"</th><th>"Weight"</th><th>"Status"</th><th>"Detail"</th></tr></thead>
+                    <tbody>{checks}</tbody>
+                </table>
+            </div>
+        </section>
+        <section class="card">
+            <h2>"Same device"</h2>
+            <h3>"Accounts"</h3>
+            <div class="table-wrap">
+                <table class="device-users">
+                    <thead><tr><th>"User"</th><th>"First seen (UTC)"</th><th>"Last seen"</th></tr></thead>
+                    <tbody>{users}</tbody>
+                </table>
+            </div>
+            <h3>"Addresses"</h3>
+            <div class="table-wrap">
+                <table class="device-ips">
+                    <thead><tr><th>"IP"</th><th>"Events"</th><th>"Last seen (UTC)"</th></tr></thead>
+                    <tbody>{ips}</tbody>
+                </table>
+            </div>
+        </section>
+        <section class="card">
+            <h2>"Derived signals"</h2>
+            <pre class="json">{d.signals_json}</pre>
+            <h2>"Device payload"</h2>
+            <pre class="json">{d.device_json}</pre>
+        </section>
+    }
+}
