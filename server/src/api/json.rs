@@ -1,6 +1,7 @@
 //! A JSON body extractor whose every failure is an [`ApiError`]: an oversized body is 413,
 //! malformed JSON 400, and a well-formed body with a wrong or missing field 422 naming the
-//! field's path. The body's content type is not checked, so any HTTP client can post.
+//! field's path, or naming the nesting when a body nests deeper than [`MAX_DEPTH`]. The
+//! body's content type is not checked, so any HTTP client can post.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -31,7 +32,17 @@ where
     }
 }
 
+/// The deepest nesting of arrays and objects a body may have. Doorman's bodies need 4; the
+/// limit stops a hostile body from making the parser recurse through unknown fields.
+pub const MAX_DEPTH: usize = 16;
+
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if nesting_exceeds(bytes, MAX_DEPTH) {
+        return Err(ApiError::InvalidField {
+            field: String::new(),
+            message: format!("the body nests arrays and objects deeper than {MAX_DEPTH} levels"),
+        });
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let field = err.path().to_string();
@@ -45,6 +56,35 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })?;
     de.end().map_err(|e| ApiError::InvalidJson(format!("malformed JSON: {e}")))?;
     Ok(value)
+}
+
+/// Whether `bytes` opens more than `max` arrays or objects at once, brackets inside strings
+/// not counted. One pass without allocation, run before the parser sees the body.
+fn nesting_exceeds(bytes: &[u8], max: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in bytes {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -76,5 +116,24 @@ mod tests {
             other => panic!("unexpected {other:?}"),
         }
         assert!(matches!(parse::<Body>(br#"{"inner":null}"#), Err(ApiError::InvalidField { .. })));
+    }
+
+    #[test]
+    fn counts_nesting_outside_strings_only() {
+        let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(!nesting_exceeds(nested(3).as_bytes(), 3));
+        assert!(nesting_exceeds(nested(4).as_bytes(), 3));
+        assert!(!nesting_exceeds(br#"{"a":"[[[[[[","b":"\"{{{{"}"#, 2));
+        assert!(nesting_exceeds(br#"{"a":"\\","b":[[{}]]}"#, 3));
+
+        let deep = format!(r#"{{"name":"a","extra":{}}}"#, nested(MAX_DEPTH));
+        match parse::<Body>(deep.as_bytes()) {
+            Err(ApiError::InvalidField { message, .. }) => {
+                assert!(message.contains("deeper than"), "{message}")
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let shallow = format!(r#"{{"name":"a","extra":{}}}"#, nested(MAX_DEPTH - 1));
+        assert!(parse::<Body>(shallow.as_bytes()).is_ok());
     }
 }

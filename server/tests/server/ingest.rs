@@ -141,6 +141,11 @@ async fn bad_bodies_get_clear_json_errors() {
     assert_eq!(status, 422, "{err}");
     assert_eq!(err["error"]["field"], "behavior.mousePath");
 
+    let mut deep = seed_003_signup("a@example.com", "fp");
+    deep["extra"] = serde_json::from_str(&format!("{}{}", "[".repeat(40), "]".repeat(40))).unwrap();
+    let (status, err) = big.ingest(&deep).await;
+    assert_eq!((status, err["error"]["code"].as_str()), (422, Some("invalid_field")), "{err}");
+
     let (status, err) = app.ingest_raw(key, vec![b' '; 8192]).await;
     assert_eq!(status, 413);
     assert_eq!(err["error"]["code"], "payload_too_large");
