@@ -19,6 +19,16 @@ pub enum EventType {
 }
 
 impl EventType {
+    pub const ALL: [EventType; 7] = [
+        EventType::Signup,
+        EventType::Login,
+        EventType::SmsOtp,
+        EventType::TrialStart,
+        EventType::Referral,
+        EventType::PromoRedeem,
+        EventType::PasswordReset,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             EventType::Signup => "SIGNUP",
@@ -145,6 +155,14 @@ mod tests {
         match req.validate() {
             Err(EngineError::Invalid { field, .. }) => field,
             Ok(()) => String::new(),
+        }
+    }
+
+    #[test]
+    fn event_type_names_are_the_wire_names() {
+        for t in EventType::ALL {
+            assert_eq!(serde_json::to_value(t).unwrap(), t.as_str());
+            assert_eq!(serde_json::from_value::<EventType>(t.as_str().into()).unwrap(), t);
         }
     }
 

@@ -54,6 +54,8 @@ pub enum Decision {
 }
 
 impl Decision {
+    pub const ALL: [Decision; 3] = [Decision::Allow, Decision::Challenge, Decision::Block];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Decision::Allow => "ALLOW",

@@ -1,6 +1,8 @@
 //! Event search for the dashboard: filters, newest first, a page at a time; and what else
 //! was seen on one device.
 
+use doorman_engine::input::EventType;
+use doorman_engine::score::Decision;
 use serde::{Deserialize, Serialize};
 
 use crate::db::with_pool;
@@ -26,10 +28,6 @@ pub struct EventFilter {
     /// The page after this one: the `created_at` and id of the last event shown.
     pub after: Option<(i64, String)>,
 }
-
-const EVENT_TYPES: [&str; 7] =
-    ["SIGNUP", "LOGIN", "SMS_OTP", "TRIAL_START", "REFERRAL", "PROMO_REDEEM", "PASSWORD_RESET"];
-const DECISIONS: [&str; 3] = ["ALLOW", "CHALLENGE", "BLOCK"];
 
 enum Bind {
     Text(String),
@@ -72,10 +70,16 @@ fn conditions(scope: Scope<'_>, filter: &EventFilter) -> Result<Conditions> {
         c.push("e.tenant_id = ?", vec![Bind::Text(tenant_id.to_string())]);
     }
     if let Some(t) = given(&filter.event_type) {
-        c.push("e.event_type = ?", vec![Bind::Text(one_of(t, &EVENT_TYPES, "event type")?)]);
+        c.push(
+            "e.event_type = ?",
+            vec![Bind::Text(one_of(t, &EventType::ALL.map(EventType::as_str), "event type")?)],
+        );
     }
     if let Some(d) = given(&filter.decision) {
-        c.push("e.decision = ?", vec![Bind::Text(one_of(d, &DECISIONS, "decision")?)]);
+        c.push(
+            "e.decision = ?",
+            vec![Bind::Text(one_of(d, &Decision::ALL.map(Decision::as_str), "decision")?)],
+        );
     }
     if let Some(user) = given(&filter.user) {
         let mailbox = doorman_engine::derive::normalize_email(user).unwrap_or_else(|| user.to_string());

@@ -89,15 +89,17 @@ impl Store {
                 .fetch_all(pool)
                 .await)?
         };
-        let linked: Vec<&'static str> =
+        // Each key kind that has a visitor, the most certain first: the first names the
+        // visitor, and all of them need no new link.
+        let matched: Vec<(MatchMethod, &str)> =
             [MatchMethod::DeviceToken, MatchMethod::Fingerprint, MatchMethod::Hardware]
                 .into_iter()
-                .map(|m| m.kind())
-                .filter(|kind| rows.iter().any(|(k, _)| k == kind))
+                .filter_map(|m| {
+                    rows.iter().find(|(kind, _)| kind == m.kind()).map(|(_, id)| (m, id.as_str()))
+                })
                 .collect();
-        let found = [MatchMethod::DeviceToken, MatchMethod::Fingerprint, MatchMethod::Hardware]
-            .into_iter()
-            .find_map(|m| rows.iter().find(|(kind, _)| kind == m.kind()).map(|(_, id)| (m, id.clone())));
+        let linked: Vec<&'static str> = matched.iter().map(|(m, _)| m.kind()).collect();
+        let found = matched.first().map(|&(method, id)| (method, id.to_string()));
         Ok(match found {
             Some((method, visitor_id)) => {
                 VisitorMatch { visitor_id, method, confidence: method.confidence(), is_new: false, linked }

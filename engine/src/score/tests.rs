@@ -136,6 +136,13 @@ fn firing_case(code: &str) -> (IngestRequest, Linkage) {
 }
 
 #[test]
+fn decision_names_are_the_wire_names() {
+    for d in Decision::ALL {
+        assert_eq!(serde_json::to_value(d).unwrap(), d.as_str());
+    }
+}
+
+#[test]
 fn a_clean_signup_passes_every_rule() {
     let a = run(&signup(), &Linkage::default());
     assert_eq!(a.risk_score, 0);

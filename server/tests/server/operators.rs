@@ -33,6 +33,19 @@ async fn session<'a>(app: &'a TestApp, email: &str, password: &str) -> Session<'
     Session { app, cookie: sign_in(app, email, password).await.expect("session") }
 }
 
+/// Signed-in sessions of a super admin and of a client admin of the app's tenant, acme.
+async fn root_and_acme_ops(app: &TestApp) -> (Session<'_>, Session<'_>) {
+    app.store.create_admin("root@example.com", "super-secret-pass", Role::SuperAdmin, None).await.unwrap();
+    app.store
+        .create_admin("ops@acme.test", "acme-admin-pass", Role::ClientAdmin, Some(&app.tenant_id))
+        .await
+        .unwrap();
+    (
+        session(app, "root@example.com", "super-secret-pass").await,
+        session(app, "ops@acme.test", "acme-admin-pass").await,
+    )
+}
+
 #[tokio::test]
 async fn a_super_admin_runs_tenants_and_their_client_admins() {
     let app = TestApp::start().await;
@@ -197,13 +210,7 @@ async fn repeated_wrong_passwords_lock_the_account_for_a_while() {
 #[tokio::test]
 async fn retention_and_erasure_from_the_dashboard() {
     let app = TestApp::start().await;
-    app.store.create_admin("root@example.com", "super-secret-pass", Role::SuperAdmin, None).await.unwrap();
-    app.store
-        .create_admin("ops@acme.test", "acme-admin-pass", Role::ClientAdmin, Some(&app.tenant_id))
-        .await
-        .unwrap();
-    let root = session(&app, "root@example.com", "super-secret-pass").await;
-    let ops = session(&app, "ops@acme.test", "acme-admin-pass").await;
+    let (root, ops) = root_and_acme_ops(&app).await;
 
     let (status, body) = ops.call("retention", &[]).await;
     assert_eq!(status, 200, "{body}");
@@ -239,13 +246,7 @@ async fn event_search_and_detail_stay_inside_the_tenant() {
     let app = TestApp::start().await;
     let globex = app.store.create_tenant("globex", "Globex").await.unwrap();
     let (_, globex_key) = app.store.create_api_key(&globex.id, "k").await.unwrap();
-    app.store.create_admin("root@example.com", "super-secret-pass", Role::SuperAdmin, None).await.unwrap();
-    app.store
-        .create_admin("ops@acme.test", "acme-admin-pass", Role::ClientAdmin, Some(&app.tenant_id))
-        .await
-        .unwrap();
-    let root = session(&app, "root@example.com", "super-secret-pass").await;
-    let ops = session(&app, "ops@acme.test", "acme-admin-pass").await;
+    let (root, ops) = root_and_acme_ops(&app).await;
 
     app.ingest(&seed_003_signup("ada@example.com", "fp-1")).await;
     let (_, bob) = app.ingest(&seed_003_signup("bob@example.com", "fp-1")).await;
