@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes data/zone-countries.tsv (time zone -> countries) from the system's tz database."""
+"""Writes data/zone-countries.tsv (time zone -> countries) and data/country-places.tsv (country ->
+its zones' cities) from the system's tz database."""
 import pathlib
 import sys
 
@@ -30,3 +31,27 @@ with out.open("w") as f:
     f.write("# zone1970.tab and links (public domain). Regenerate with scripts/gen-zone-countries.py.\n")
     for zone in sorted(zones):
         f.write(f"{zone}\t{','.join(sorted(zones[zone]))}\n")
+
+
+def degrees(text: str, width: int) -> float:
+    """ISO 6709 `+DDMM` / `+DDMMSS` (or `DDD` for longitudes) as decimal degrees."""
+    sign = -1 if text[0] == "-" else 1
+    d, rest = int(text[1:1 + width]), text[1 + width:]
+    m, s = int(rest[:2]), int(rest[2:4] or 0)
+    return sign * (d + m / 60 + s / 3600)
+
+
+# The principal city of each zone stands for where a country is: IMPOSSIBLE_TRAVEL measures
+# the shortest distance between two countries' cities.
+places: dict[str, set[tuple[float, float]]] = {}
+for cc, coords, *_ in rows("zone.tab"):
+    split = max(coords.rfind("+"), coords.rfind("-"))
+    lat, lon = coords[:split], coords[split:]
+    places.setdefault(cc, set()).add((round(degrees(lat, 2), 2), round(degrees(lon, 3), 2)))
+
+out = pathlib.Path(__file__).resolve().parent.parent / "data" / "country-places.tsv"
+with out.open("w") as f:
+    f.write("# ISO 3166 country -> latitude,longitude of its time zones' principal cities, from the tz\n")
+    f.write("# database's zone.tab (public domain). Regenerate with scripts/gen-zone-countries.py.\n")
+    for cc in sorted(places):
+        f.write(f"{cc}\t{';'.join(f'{lat},{lon}' for lat, lon in sorted(places[cc]))}\n")

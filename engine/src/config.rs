@@ -41,6 +41,20 @@ pub struct Limits {
     pub signups_per_device_per_hour: u32,
     /// A form filled faster than this is FAST_COMPLETION.
     pub min_completion_ms: i64,
+    /// Distinct users that may log in on one device in an hour.
+    pub login_users_per_device_per_hour: u32,
+    /// Distinct users that may log in from one IP in an hour.
+    pub login_users_per_ip_per_hour: u32,
+    /// Failed logins (reported as feedback) allowed from one device or IP in an hour.
+    pub failed_logins_per_hour: u32,
+    /// Speed above which two logins of one user are IMPOSSIBLE_TRAVEL.
+    pub max_travel_kmh: u32,
+    /// SMS codes one device may request in 24 hours.
+    pub sms_per_device_per_day: u32,
+    /// SMS codes to one number range (all but the last digits) in an hour.
+    pub sms_per_range_per_hour: u32,
+    pub resets_per_device_per_hour: u32,
+    pub resets_per_user_per_hour: u32,
 }
 
 impl Limits {
@@ -48,17 +62,24 @@ impl Limits {
     /// than 20 so that details stay informative. Counting stops there, so that a device or
     /// address with thousands of signups costs no more to score than one with a few.
     pub fn count_cap(&self) -> u32 {
+        self.counts().into_iter().map(|(_, limit)| limit).max().unwrap_or(0).saturating_add(1).max(20)
+    }
+
+    /// Every count limit with its name as the API spells it.
+    pub fn counts(&self) -> [(&'static str, u32); 11] {
         [
-            self.accounts_per_device,
-            self.accounts_per_ip,
-            self.signups_per_ip_per_hour,
-            self.signups_per_device_per_hour,
+            ("accountsPerDevice", self.accounts_per_device),
+            ("accountsPerIp", self.accounts_per_ip),
+            ("signupsPerIpPerHour", self.signups_per_ip_per_hour),
+            ("signupsPerDevicePerHour", self.signups_per_device_per_hour),
+            ("loginUsersPerDevicePerHour", self.login_users_per_device_per_hour),
+            ("loginUsersPerIpPerHour", self.login_users_per_ip_per_hour),
+            ("failedLoginsPerHour", self.failed_logins_per_hour),
+            ("smsPerDevicePerDay", self.sms_per_device_per_day),
+            ("smsPerRangePerHour", self.sms_per_range_per_hour),
+            ("resetsPerDevicePerHour", self.resets_per_device_per_hour),
+            ("resetsPerUserPerHour", self.resets_per_user_per_hour),
         ]
-        .into_iter()
-        .max()
-        .unwrap_or(0)
-        .saturating_add(1)
-        .max(20)
     }
 }
 
@@ -70,6 +91,15 @@ impl Default for Limits {
             signups_per_ip_per_hour: 5,
             signups_per_device_per_hour: 3,
             min_completion_ms: 3000,
+            login_users_per_device_per_hour: 3,
+            login_users_per_ip_per_hour: 10,
+            failed_logins_per_hour: 5,
+            max_travel_kmh: 1000,
+            // Seed 002: more than five codes a day from one device is pumping.
+            sms_per_device_per_day: 5,
+            sms_per_range_per_hour: 10,
+            resets_per_device_per_hour: 3,
+            resets_per_user_per_hour: 3,
         }
     }
 }
@@ -93,9 +123,21 @@ pub struct ConfigOverrides {
     pub signups_per_ip_per_hour: Option<u32>,
     pub signups_per_device_per_hour: Option<u32>,
     pub min_completion_ms: Option<i64>,
+    pub login_users_per_device_per_hour: Option<u32>,
+    pub login_users_per_ip_per_hour: Option<u32>,
+    pub failed_logins_per_hour: Option<u32>,
+    pub max_travel_kmh: Option<u32>,
+    pub sms_per_device_per_day: Option<u32>,
+    pub sms_per_range_per_hour: Option<u32>,
+    pub resets_per_device_per_hour: Option<u32>,
+    pub resets_per_user_per_hour: Option<u32>,
     /// By rule code.
     pub rules: BTreeMap<String, RuleOverride>,
 }
+
+/// The largest count limit: counting stops one past the largest limit, so this bounds what
+/// one request may read.
+pub const MAX_COUNT_LIMIT: u32 = 10_000;
 
 /// The largest weight a rule may be given; beyond it one rule would dwarf every threshold.
 pub const MAX_WEIGHT: i32 = 1000;
@@ -114,6 +156,18 @@ impl RuleConfig {
         l.signups_per_device_per_hour =
             o.signups_per_device_per_hour.unwrap_or(l.signups_per_device_per_hour);
         l.min_completion_ms = o.min_completion_ms.unwrap_or(l.min_completion_ms);
+        for (limit, tenant) in [
+            (&mut l.login_users_per_device_per_hour, o.login_users_per_device_per_hour),
+            (&mut l.login_users_per_ip_per_hour, o.login_users_per_ip_per_hour),
+            (&mut l.failed_logins_per_hour, o.failed_logins_per_hour),
+            (&mut l.max_travel_kmh, o.max_travel_kmh),
+            (&mut l.sms_per_device_per_day, o.sms_per_device_per_day),
+            (&mut l.sms_per_range_per_hour, o.sms_per_range_per_hour),
+            (&mut l.resets_per_device_per_hour, o.resets_per_device_per_hour),
+            (&mut l.resets_per_user_per_hour, o.resets_per_user_per_hour),
+        ] {
+            *limit = tenant.unwrap_or(*limit);
+        }
         for (code, tenant) in &o.rules {
             let global = merged.overrides.entry(code.clone()).or_default();
             global.weight = tenant.weight.or(global.weight);
@@ -129,15 +183,20 @@ impl RuleConfig {
             return Err(EngineError::invalid("thresholds", "need 0 <= allowMax <= monitorMax"));
         }
         let l = &self.limits;
-        if [
-            l.accounts_per_device,
-            l.accounts_per_ip,
-            l.signups_per_ip_per_hour,
-            l.signups_per_device_per_hour,
-        ]
-        .contains(&0)
-        {
-            return Err(EngineError::invalid("limits", "every count limit must be at least 1"));
+        if let Some((name, _)) = l.counts().into_iter().find(|&(_, limit)| limit == 0) {
+            return Err(EngineError::invalid(
+                &format!("limits.{name}"),
+                "every count limit must be at least 1",
+            ));
+        }
+        if let Some((name, _)) = l.counts().into_iter().find(|&(_, limit)| limit > MAX_COUNT_LIMIT) {
+            return Err(EngineError::invalid(
+                &format!("limits.{name}"),
+                format!("must be at most {MAX_COUNT_LIMIT}"),
+            ));
+        }
+        if !(100..=100_000).contains(&l.max_travel_kmh) {
+            return Err(EngineError::invalid("limits.maxTravelKmh", "must be between 100 and 100000"));
         }
         if !(0..=10 * 60 * 1000).contains(&l.min_completion_ms) {
             return Err(EngineError::invalid("limits.minCompletionMs", "must be between 0 and 600000"));

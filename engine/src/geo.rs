@@ -233,12 +233,54 @@ impl ZoneCountries {
     }
 }
 
+/// Where each country's time-zone cities are (see `data/country-places.tsv`): a coarse map
+/// that is enough to tell a login in Paris from one in New York an hour later.
+#[derive(Default)]
+pub struct CountryPlaces(HashMap<String, Vec<(f64, f64)>>);
+
+const EARTH_RADIUS_KM: f64 = 6371.0;
+
+fn great_circle_km((lat1, lon1): (f64, f64), (lat2, lon2): (f64, f64)) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let (dp, dl) = ((lat2 - lat1).to_radians(), (lon2 - lon1).to_radians());
+    let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_KM * h.sqrt().min(1.0).asin()
+}
+
+impl CountryPlaces {
+    /// Reads `CC<TAB>lat,lon;lat,lon` lines; `#` lines and unreadable points are skipped.
+    pub fn parse(text: &str) -> Self {
+        let point = |p: &str| {
+            let (lat, lon) = p.split_once(',')?;
+            Some((lat.trim().parse().ok()?, lon.trim().parse().ok()?))
+        };
+        Self(
+            text.lines()
+                .filter(|l| !l.starts_with('#'))
+                .filter_map(|l| l.split_once('\t'))
+                .map(|(cc, points)| (cc.trim().to_string(), points.split(';').filter_map(point).collect()))
+                .collect(),
+        )
+    }
+
+    /// The shortest distance between a city of one country and a city of the other: 0 within
+    /// one country, unknown when either country is not on the map.
+    pub fn min_distance_km(&self, a: &str, b: &str) -> Option<f64> {
+        if a == b {
+            return Some(0.0);
+        }
+        let (a, b) = (self.0.get(a)?, self.0.get(b)?);
+        a.iter().flat_map(|p| b.iter().map(move |q| great_circle_km(*p, *q))).reduce(f64::min)
+    }
+}
+
 /// Everything the IP and time-zone derivations look up; empty parts find nothing.
 #[derive(Default)]
 pub struct Geo {
     pub country: Option<CountryDb>,
     pub asn: Option<AsnDb>,
     pub zones: ZoneCountries,
+    pub places: CountryPlaces,
 }
 
 #[cfg(test)]
@@ -277,6 +319,20 @@ mod tests {
         let zones = ZoneCountries::parse("# comment\nEurope/Paris\tFR,MC\nAsia/Calcutta\tIN\n");
         assert_eq!(zones.countries("Europe/Paris"), Some(&["FR".to_string(), "MC".to_string()][..]));
         assert_eq!(zones.countries("Mars/Olympus"), None);
+    }
+
+    #[test]
+    fn distances_between_countries_use_their_closest_cities() {
+        let places = CountryPlaces::parse(
+            "# comment\nFR\t48.87,2.33\nBE\t50.83,4.33\nUS\t40.71,-74.01;34.05,-118.24\nXX\tnonsense\n",
+        );
+        let km = |a, b| places.min_distance_km(a, b).map(|d| d.round() as i64);
+        assert_eq!(km("FR", "FR"), Some(0));
+        // Paris to Brussels is about 260 km, Paris to New York about 5,840 km.
+        assert!((250..270).contains(&km("FR", "BE").unwrap()), "{:?}", km("FR", "BE"));
+        assert!((5800..5880).contains(&km("US", "FR").unwrap()), "{:?}", km("US", "FR"));
+        assert_eq!(km("FR", "XX"), None);
+        assert_eq!(km("FR", "ZZ"), None);
     }
 
     #[test]

@@ -93,7 +93,28 @@ fn check_each(field: &str, items: &[String], max_items: usize) -> Result<(), Eng
     items.iter().try_for_each(|item| check_len(field, Some(item), limits::STRING))
 }
 
+fn blank(value: Option<&str>) -> bool {
+    value.is_none_or(|v| v.trim().is_empty())
+}
+
 impl IngestRequest {
+    /// The fields an event type is about must be present: an SMS code needs the number it
+    /// goes to, a referral its referrer, a redemption its code.
+    fn check_required(&self) -> Result<(), EngineError> {
+        let required = match self.event_type {
+            EventType::SmsOtp => Some(("phone", self.phone.as_deref())),
+            EventType::Referral => Some(("referrerUserId", self.referrer_user_id.as_deref())),
+            EventType::PromoRedeem => Some(("promoCode", self.promo_code.as_deref())),
+            _ => None,
+        };
+        match required {
+            Some((field, value)) if blank(value) => {
+                Err(EngineError::invalid(field, format!("required for {} events", self.event_type.as_str())))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Checks every bound of [`limits`] and that `ip`, when present, is an IP address.
     pub fn validate(&self) -> Result<(), EngineError> {
         use limits::*;
@@ -102,6 +123,10 @@ impl IngestRequest {
         check_len("phone", self.phone.as_deref(), PHONE)?;
         check_len("referrerUserId", self.referrer_user_id.as_deref(), USER_ID)?;
         check_len("promoCode", self.promo_code.as_deref(), STRING)?;
+        self.check_required()?;
+        if let Some(phone) = &self.phone {
+            crate::derive::normalize_phone(phone)?;
+        }
         if let Some(ip) = &self.ip {
             ip.trim()
                 .parse::<std::net::IpAddr>()
@@ -196,6 +221,17 @@ mod tests {
         let mut req = signup();
         req.device = Some(DeviceSignals { user_agent: Some("x".repeat(1025)), ..Default::default() });
         assert_eq!(field_of(&req), "device.userAgent");
+    }
+
+    #[test]
+    fn event_types_require_what_they_are_about() {
+        let parse = |json: &str| serde_json::from_str::<IngestRequest>(json).unwrap();
+        assert_eq!(field_of(&parse(r#"{"type":"SMS_OTP"}"#)), "phone");
+        assert_eq!(field_of(&parse(r#"{"type":"SMS_OTP","phone":"0612345678"}"#)), "phone");
+        assert_eq!(field_of(&parse(r#"{"type":"SMS_OTP","phone":"+33 6 12 34 56 78"}"#)), "");
+        assert_eq!(field_of(&parse(r#"{"type":"REFERRAL","referrerUserId":" "}"#)), "referrerUserId");
+        assert_eq!(field_of(&parse(r#"{"type":"PROMO_REDEEM"}"#)), "promoCode");
+        assert_eq!(field_of(&parse(r#"{"type":"LOGIN"}"#)), "");
     }
 
     #[test]

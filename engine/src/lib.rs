@@ -8,6 +8,7 @@
 pub mod config;
 pub mod derive;
 mod error;
+pub mod feedback;
 pub mod geo;
 pub mod input;
 pub mod linkage;

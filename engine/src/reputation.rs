@@ -3,15 +3,29 @@
 use std::collections::HashSet;
 use std::net::IpAddr;
 
+/// The longest prefix the SMS high-risk list may hold: a calling code and a few digits of
+/// the national number, enough to name one operator's premium-rate block.
+pub const MAX_PREFIX_DIGITS: usize = 8;
+
 #[derive(Debug, Clone, Default)]
 pub struct Reputation {
     /// Lowercase domains; a subdomain of a listed domain counts as listed.
     pub disposable_domains: HashSet<String>,
     pub high_risk_asns: HashSet<u32>,
     pub tor_exits: HashSet<IpAddr>,
+    /// Calling-code prefixes (digits, no `+`) of destinations where SMS pumping pays.
+    pub sms_high_risk_prefixes: HashSet<String>,
 }
 
 impl Reputation {
+    /// The longest listed prefix `digits` (an E.164 number without its `+`) starts with.
+    pub fn sms_high_risk_prefix<'a>(&self, digits: &'a str) -> Option<&'a str> {
+        (1..=MAX_PREFIX_DIGITS.min(digits.len()))
+            .rev()
+            .map(|len| &digits[..len])
+            .find(|prefix| self.sms_high_risk_prefixes.contains(*prefix))
+    }
+
     pub fn is_disposable(&self, domain: &str) -> bool {
         let domain = domain.trim_end_matches('.').to_ascii_lowercase();
         let mut rest = domain.as_str();

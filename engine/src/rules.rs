@@ -41,6 +41,19 @@ impl RuleDef {
 }
 
 const SIGNUP: &[EventType] = &[EventType::Signup];
+const LOGIN: &[EventType] = &[EventType::Login];
+const SMS_OTP: &[EventType] = &[EventType::SmsOtp];
+const TRIAL_START: &[EventType] = &[EventType::TrialStart];
+const REFERRAL: &[EventType] = &[EventType::Referral];
+const PROMO_REDEEM: &[EventType] = &[EventType::PromoRedeem];
+const PASSWORD_RESET: &[EventType] = &[EventType::PasswordReset];
+
+/// How far from its time-zone city a login may be placed: the map knows cities, not where
+/// in the country an address is, so this much is taken off every distance.
+pub const TRAVEL_SLACK_KM: f64 = 500.0;
+/// Logins closer together than this are measured as this far apart, so that two requests a
+/// second apart do not make a rounding error of the map look like supersonic travel.
+const TRAVEL_MIN_ELAPSED_MS: i64 = 60_000;
 
 /// Every rule, in the order checks are reported.
 pub fn catalog() -> &'static [RuleDef] {
@@ -81,6 +94,111 @@ fn on_reasons(reasons: &[String], clean: &str, found: &str) -> Verdict {
 
 const ACCOUNTS: (&str, &str) = ("account", "accounts");
 const SIGNUPS: (&str, &str) = ("signup", "signups");
+const SMS_CODES: (&str, &str) = ("SMS code", "SMS codes");
+const RESETS: (&str, &str) = ("password reset", "password resets");
+
+/// Whether the event names the user it is about (see the store's user key).
+fn has_user(ctx: &RuleContext) -> bool {
+    ctx.req.external_user_id.as_deref().is_some_and(|id| !id.trim().is_empty())
+        || ctx.signals.email.normalized.is_some()
+}
+
+fn with_user(ctx: &RuleContext, rule: impl FnOnce() -> Verdict) -> Verdict {
+    if !has_user(ctx) {
+        return verdict(false, "no user given (externalUserId or email)");
+    }
+    rule()
+}
+
+fn thousands(n: f64) -> String {
+    let digits = format!("{:.0}", n.max(0.0));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn duration(ms: i64) -> String {
+    let minutes = ms / 60_000;
+    match minutes {
+        0 => format!("{} s", ms / 1000),
+        1..=119 => format!("{minutes} min"),
+        _ => format!("{} h", minutes / 60),
+    }
+}
+
+fn impossible_travel(ctx: &RuleContext) -> Verdict {
+    let Some(previous) = &ctx.linkage.previous_login else {
+        return verdict(false, "no earlier login of this user from a known country");
+    };
+    let Some(country) = ctx.signals.ip.country.as_deref() else {
+        return verdict(false, "country of this IP unknown");
+    };
+    let Some(distance) = previous.min_distance_km else {
+        return verdict(false, format!("{} or {country} is not on the map", previous.country));
+    };
+    let km = (distance - TRAVEL_SLACK_KM).max(0.0);
+    let hours = previous.elapsed_ms.max(TRAVEL_MIN_ELAPSED_MS) as f64 / 3_600_000.0;
+    let speed = km / hours;
+    let limit = ctx.limits.max_travel_kmh;
+    let trip = format!(
+        "{} to {country} (at least {} km) in {}",
+        previous.country,
+        thousands(km),
+        duration(previous.elapsed_ms)
+    );
+    if speed > f64::from(limit) {
+        verdict(true, format!("{trip}: {} km/h (limit {} km/h)", thousands(speed), thousands(limit.into())))
+    } else {
+        verdict(false, trip)
+    }
+}
+
+fn credential_stuffing(ctx: &RuleContext) -> Verdict {
+    let (l, limits) = (ctx.linkage, ctx.limits);
+    let users_on_device = l.other_login_users_on_device_1h.saturating_add(1);
+    let users_on_ip = l.other_login_users_on_ip_1h.saturating_add(1);
+    let failed = l.failed_logins_on_device_1h.max(l.failed_logins_on_ip_1h);
+    let has_ip = ctx.signals.ip.address.is_some();
+    let mut reasons = Vec::new();
+    if users_on_device > limits.login_users_per_device_per_hour {
+        reasons.push(format!(
+            "{} logged in on this device in the last hour (limit {})",
+            plural(users_on_device, "user", "users"),
+            limits.login_users_per_device_per_hour
+        ));
+    }
+    if has_ip && users_on_ip > limits.login_users_per_ip_per_hour {
+        reasons.push(format!(
+            "{} logged in from this IP in the last hour (limit {})",
+            plural(users_on_ip, "user", "users"),
+            limits.login_users_per_ip_per_hour
+        ));
+    }
+    if failed > limits.failed_logins_per_hour {
+        reasons.push(format!(
+            "{} on this device or IP in the last hour (limit {})",
+            plural(failed, "failed login", "failed logins"),
+            limits.failed_logins_per_hour
+        ));
+    }
+    if reasons.is_empty() {
+        verdict(
+            false,
+            format!(
+                "{} on this device, {} failed in the last hour",
+                plural(users_on_device, "user", "users"),
+                plural(failed, "login", "logins")
+            ),
+        )
+    } else {
+        verdict(true, reasons.join("; "))
+    }
+}
 
 static CATALOG: &[RuleDef] = &[
     RuleDef {
@@ -226,6 +344,174 @@ static CATALOG: &[RuleDef] = &[
                 Some(_) => verdict(false, "no other account with this mailbox"),
                 None => verdict(false, "no email given"),
             }
+        },
+    },
+    RuleDef {
+        code: "NEW_DEVICE_FOR_USER",
+        label: "Login from a device new to this user",
+        default_weight: 30,
+        applies_to: Some(LOGIN),
+        evaluate: |ctx| {
+            let l = ctx.linkage;
+            with_user(ctx, || match (l.device_known_for_user, l.other_devices_of_user) {
+                (true, _) => verdict(false, "a device this user used before"),
+                (false, 0) => verdict(false, "the first device seen for this user"),
+                (false, others) => verdict(
+                    true,
+                    format!(
+                        "first time on this device; the user was seen on {}",
+                        plural(others, "other device", "other devices")
+                    ),
+                ),
+            })
+        },
+    },
+    RuleDef {
+        code: "IMPOSSIBLE_TRAVEL",
+        label: "Impossible travel since the last login",
+        default_weight: 60,
+        applies_to: Some(LOGIN),
+        evaluate: |ctx| with_user(ctx, || impossible_travel(ctx)),
+    },
+    RuleDef {
+        code: "CREDENTIAL_STUFFING",
+        label: "Credential stuffing",
+        default_weight: 120,
+        applies_to: Some(LOGIN),
+        evaluate: credential_stuffing,
+    },
+    RuleDef {
+        code: "SMS_VELOCITY_DEVICE",
+        label: "Too many SMS codes for this device",
+        default_weight: 120,
+        applies_to: Some(SMS_OTP),
+        evaluate: |ctx| {
+            over_limit(
+                ctx.linkage.sms_on_device_24h,
+                ctx.limits.sms_per_device_per_day,
+                SMS_CODES,
+                "requested on this device in 24 hours",
+            )
+        },
+    },
+    RuleDef {
+        code: "SMS_VELOCITY_RANGE",
+        label: "Too many SMS codes to one number range",
+        default_weight: 80,
+        applies_to: Some(SMS_OTP),
+        evaluate: |ctx| match &ctx.signals.phone.range {
+            Some(range) => over_limit(
+                ctx.linkage.sms_on_range_1h,
+                ctx.limits.sms_per_range_per_hour,
+                SMS_CODES,
+                &format!("sent to {range}xxxx in the last hour"),
+            ),
+            None => verdict(false, "no phone number"),
+        },
+    },
+    RuleDef {
+        code: "SMS_HIGH_RISK_DESTINATION",
+        label: "SMS to a high-risk destination",
+        default_weight: 60,
+        applies_to: Some(SMS_OTP),
+        evaluate: |ctx| match &ctx.signals.phone.high_risk_prefix {
+            Some(prefix) => verdict(true, format!("{prefix} is on the premium-rate and high-risk list")),
+            None => verdict(false, "destination not on the high-risk list"),
+        },
+    },
+    RuleDef {
+        code: "TRIAL_REUSED_ON_DEVICE",
+        label: "Another trial already started on this device",
+        default_weight: 120,
+        applies_to: Some(TRIAL_START),
+        evaluate: |ctx| {
+            let others = ctx.linkage.other_trial_users_on_device;
+            verdict(
+                others > 0,
+                format!(
+                    "{} started a trial on this device",
+                    plural(others, "other account", "other accounts")
+                ),
+            )
+        },
+    },
+    RuleDef {
+        code: "SELF_REFERRAL",
+        label: "Referrer and referee share a device",
+        default_weight: 120,
+        applies_to: Some(REFERRAL),
+        evaluate: |ctx| {
+            let referrer = ctx.req.referrer_user_id.as_deref().unwrap_or("").trim();
+            let same_user = ctx.req.external_user_id.as_deref().map(str::trim) == Some(referrer);
+            if same_user {
+                verdict(true, "the referee is the referrer")
+            } else if ctx.linkage.referrer_seen_on_device {
+                verdict(true, format!("the referrer {referrer} used this device"))
+            } else {
+                verdict(false, "the referrer was never seen on this device")
+            }
+        },
+    },
+    RuleDef {
+        code: "REFERRAL_DEVICE_REPEAT",
+        label: "Device already referred another account",
+        default_weight: 60,
+        applies_to: Some(REFERRAL),
+        evaluate: |ctx| {
+            let others = ctx.linkage.other_referrals_on_device;
+            verdict(
+                others > 0,
+                format!(
+                    "{} referred from this device before",
+                    plural(others, "other account", "other accounts")
+                ),
+            )
+        },
+    },
+    RuleDef {
+        code: "PROMO_REUSED_ON_DEVICE",
+        label: "Promo code already redeemed on this device",
+        default_weight: 120,
+        applies_to: Some(PROMO_REDEEM),
+        evaluate: |ctx| {
+            let others = ctx.linkage.other_promo_users_on_device;
+            verdict(
+                others > 0,
+                format!(
+                    "{} redeemed this code on this device",
+                    plural(others, "other account", "other accounts")
+                ),
+            )
+        },
+    },
+    RuleDef {
+        code: "RESET_VELOCITY_DEVICE",
+        label: "Rapid password resets from this device",
+        default_weight: 60,
+        applies_to: Some(PASSWORD_RESET),
+        evaluate: |ctx| {
+            over_limit(
+                ctx.linkage.resets_on_device_1h,
+                ctx.limits.resets_per_device_per_hour,
+                RESETS,
+                "on this device in the last hour",
+            )
+        },
+    },
+    RuleDef {
+        code: "RESET_VELOCITY_USER",
+        label: "Rapid password resets for this user",
+        default_weight: 60,
+        applies_to: Some(PASSWORD_RESET),
+        evaluate: |ctx| {
+            with_user(ctx, || {
+                over_limit(
+                    ctx.linkage.resets_for_user_1h,
+                    ctx.limits.resets_per_user_per_hour,
+                    RESETS,
+                    "for this user in the last hour",
+                )
+            })
         },
     },
     RuleDef {
@@ -402,6 +688,16 @@ mod tests {
         let codes: HashSet<_> = catalog().iter().map(|r| r.code).collect();
         assert_eq!(codes.len(), catalog().len());
         assert!(catalog().iter().all(|r| r.default_weight > 0 && !r.label.is_empty()));
+    }
+
+    #[test]
+    fn numbers_read_like_text() {
+        assert_eq!(thousands(5337.4), "5,337");
+        assert_eq!(thousands(106_740.0), "106,740");
+        assert_eq!(thousands(999.0), "999");
+        assert_eq!(duration(3_000), "3 s");
+        assert_eq!(duration(180_000), "3 min");
+        assert_eq!(duration(5 * 3_600_000), "5 h");
     }
 
     #[test]

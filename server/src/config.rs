@@ -114,7 +114,7 @@ pub enum KeyCommand {
 pub enum ReputationCommand {
     /// Add the entries of a file (one per line, `#` comments) to a list.
     Import {
-        /// disposable-domains, high-risk-asns or tor-exits
+        /// disposable-domains, high-risk-asns, tor-exits or sms-high-risk-prefixes
         #[arg(long)]
         list: String,
         file: PathBuf,

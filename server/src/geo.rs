@@ -4,7 +4,9 @@
 
 use std::path::Path;
 
-use doorman_engine::geo::{mmdb, AsnDb, AsnRanges, CountryDb, CountryRanges, Geo, ZoneCountries};
+use doorman_engine::geo::{
+    mmdb, AsnDb, AsnRanges, CountryDb, CountryPlaces, CountryRanges, Geo, ZoneCountries,
+};
 
 use crate::config::ServeConfig;
 
@@ -60,12 +62,17 @@ fn asn(paths: &[std::path::PathBuf]) -> LoadResult<Option<AsnDb>> {
     }
 }
 
+/// A bundled table of the data directory, parsed; empty when the file is missing.
+fn table<T: Default>(config: &ServeConfig, file: &str, what: &str, parse: fn(&str) -> T) -> LoadResult<T> {
+    let path = config.data_dir.join(file);
+    Ok(if present(&path, what) { parse(&read_text(&path)?) } else { T::default() })
+}
+
 pub fn load(config: &ServeConfig) -> LoadResult<Geo> {
-    let zones_path = config.data_dir.join("zone-countries.tsv");
-    let zones = if present(&zones_path, "time zone") {
-        ZoneCountries::parse(&read_text(&zones_path)?)
-    } else {
-        ZoneCountries::default()
-    };
-    Ok(Geo { country: country(&config.country_db)?, asn: asn(&config.asn_db)?, zones })
+    Ok(Geo {
+        country: country(&config.country_db)?,
+        asn: asn(&config.asn_db)?,
+        zones: table(config, "zone-countries.tsv", "time zone", ZoneCountries::parse)?,
+        places: table(config, "country-places.tsv", "country places", CountryPlaces::parse)?,
+    })
 }

@@ -3,35 +3,32 @@
 
 use doorman_engine::derive::Signals;
 use doorman_engine::input::IngestRequest;
-use doorman_engine::linkage::Linkage;
+use std::collections::HashMap;
+
+use doorman_engine::linkage::{Linkage, PreviousLogin};
 use doorman_engine::score::Assessment;
 use serde::{Deserialize, Serialize};
 
+use sqlx::Row;
+
 use crate::db::{with_pool, with_writer};
+use crate::linkage::{self, Param};
 use crate::visitors::{DeviceKeys, VisitorMatch, INSERT_VISITOR, LINK_KEY, TOUCH_VISITOR};
 use crate::{ids, Result, Store, StoreError};
 
 const HOUR_MS: i64 = 60 * 60 * 1000;
-const DAYS_30_MS: i64 = 30 * 24 * HOUR_MS;
+const DAY_MS: i64 = 24 * HOUR_MS;
+const DAYS_30_MS: i64 = 30 * DAY_MS;
 
-/// Every linkage count of one event, each stopping at `$9` rows: enough for every rule, and
-/// the cost of a request does not grow with the size of an attack on one device or address.
-/// `COALESCE(user_key, '')` (never NULL) keeps SQLite from walking the tenant's whole
-/// user index to get DISTINCT for free instead of using the filter's index.
-const LINKAGE_SQL: &str = "SELECT \
-            (SELECT COUNT(*) FROM (SELECT 1 FROM device_users WHERE tenant_id = $1 AND visitor_id = $2 AND user_key <> $3 \
-                LIMIT $9) AS d) AS other_users_on_device, \
-            (SELECT COUNT(*) FROM (SELECT DISTINCT COALESCE(user_key, '') FROM events WHERE tenant_id = $1 AND visitor_id = $2 \
-                AND event_type = 'SIGNUP' AND created_at >= $4 AND user_key <> $3 AND user_key <> '' LIMIT $9) AS dv) AS other_signup_users_on_device, \
-            (SELECT COUNT(*) FROM (SELECT DISTINCT COALESCE(user_key, '') FROM events WHERE tenant_id = $1 AND ip = $5 \
-                AND event_type = 'SIGNUP' AND created_at >= $4 AND user_key <> $3 AND user_key <> '' LIMIT $9) AS iu) AS other_signup_users_on_ip, \
-            (SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE tenant_id = $1 AND ip = $5 AND event_type = 'SIGNUP' \
-                AND created_at >= $6 LIMIT $9) AS ih) AS signups_on_ip_1h, \
-            (SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE tenant_id = $1 AND visitor_id = $2 AND event_type = 'SIGNUP' \
-                AND created_at >= $6 LIMIT $9) AS dh) AS signups_on_device_1h, \
-            (SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE tenant_id = $1 AND payload_id = $7 LIMIT 1) AS p) AS payload_uses, \
-            (SELECT COUNT(*) FROM (SELECT DISTINCT COALESCE(user_key, '') FROM events WHERE tenant_id = $1 AND email_normalized = $8 \
-                AND event_type = 'SIGNUP' AND user_key <> $3 AND user_key <> '' LIMIT $9) AS eu) AS other_users_with_email";
+/// A value bound to the linkage query.
+enum Bound<'a> {
+    Text(Option<&'a str>),
+    Int(i64),
+}
+
+fn trimmed(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
+}
 
 /// What the store knows about an event before it is scored.
 #[derive(Debug, Clone)]
@@ -85,24 +82,13 @@ fn user_key(req: &IngestRequest, signals: &Signals) -> String {
         .unwrap_or_default()
 }
 
-#[derive(sqlx::FromRow)]
-struct LinkageRow {
-    other_users_on_device: i64,
-    other_signup_users_on_device: i64,
-    other_signup_users_on_ip: i64,
-    signups_on_ip_1h: i64,
-    signups_on_device_1h: i64,
-    payload_uses: i64,
-    other_users_with_email: i64,
-}
-
 fn count(n: i64) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 impl Store {
-    /// Resolves the visitor and reads every linkage count the rules need, in two queries.
-    /// Counts stop at `cap` (see `Limits::count_cap`).
+    /// Resolves the visitor and reads every linkage count the event's rules need, in two
+    /// queries. Counts stop at `cap` (see `Limits::count_cap`).
     pub async fn prepare_event(
         &self,
         tenant_id: &str,
@@ -114,26 +100,69 @@ impl Store {
         let visitor = self.resolve_visitor(tenant_id, &device_keys(signals)).await?;
         let user_key = user_key(req, signals);
         let payload_id = req.device.as_ref().and_then(|d| d.payload_id.as_deref());
-        let row = with_pool!(self, pool => sqlx::query_as::<_, LinkageRow>(LINKAGE_SQL)
-            .bind(tenant_id)
-            .bind(&visitor.visitor_id)
-            .bind(&user_key)
-            .bind(now - DAYS_30_MS)
-            .bind(signals.ip.address.as_deref())
-            .bind(now - HOUR_MS)
-            .bind(payload_id)
-            .bind(signals.email.normalized.as_deref())
-            .bind(i64::from(cap))
-            .fetch_one(pool)
-            .await)?;
+        let value = |param: Param| match param {
+            Param::Tenant => Bound::Text(Some(tenant_id)),
+            Param::Visitor => Bound::Text(Some(&visitor.visitor_id)),
+            Param::User => Bound::Text(Some(&user_key)),
+            Param::Ip => Bound::Text(signals.ip.address.as_deref()),
+            Param::Payload => Bound::Text(payload_id),
+            Param::Email => Bound::Text(signals.email.normalized.as_deref()),
+            Param::Cap => Bound::Int(i64::from(cap)),
+            Param::Since1h => Bound::Int(now - HOUR_MS),
+            Param::Since24h => Bound::Int(now - DAY_MS),
+            Param::Since30d => Bound::Int(now - DAYS_30_MS),
+            Param::PhoneRange => Bound::Text(signals.phone.range.as_deref()),
+            Param::Referrer => Bound::Text(trimmed(req.referrer_user_id.as_deref())),
+            Param::Promo => Bound::Text(trimmed(req.promo_code.as_deref())),
+        };
+        let q = linkage::query(req.event_type);
+        let mut counts: HashMap<&str, i64> = HashMap::new();
+        let mut previous_country: Option<String> = None;
+        with_pool!(self, pool => {
+            let mut query = sqlx::query(&q.sql);
+            for param in &q.params {
+                query = match value(*param) {
+                    Bound::Text(text) => query.bind(text),
+                    Bound::Int(n) => query.bind(n),
+                };
+            }
+            let row = query.fetch_one(pool).await?;
+            for column in &q.columns {
+                if *column == "previous_login_country" {
+                    previous_country = row.try_get(*column)?;
+                } else {
+                    counts.insert(column, row.try_get::<Option<i64>, _>(*column)?.unwrap_or(0));
+                }
+            }
+        });
+        let n = |column: &str| count(counts.get(column).copied().unwrap_or(0));
         let linkage = Linkage {
-            other_users_on_device: count(row.other_users_on_device),
-            other_signup_users_on_device_30d: count(row.other_signup_users_on_device),
-            other_signup_users_on_ip_30d: count(row.other_signup_users_on_ip),
-            signups_on_ip_1h: count(row.signups_on_ip_1h),
-            signups_on_device_1h: count(row.signups_on_device_1h),
-            payload_seen_before: row.payload_uses > 0,
-            other_users_with_email: count(row.other_users_with_email),
+            other_users_on_device: n("other_users_on_device"),
+            payload_seen_before: n("payload_uses") > 0,
+            other_signup_users_on_device_30d: n("other_signup_users_on_device"),
+            other_signup_users_on_ip_30d: n("other_signup_users_on_ip"),
+            signups_on_ip_1h: n("signups_on_ip_1h"),
+            signups_on_device_1h: n("signups_on_device_1h"),
+            other_users_with_email: n("other_users_with_email"),
+            other_devices_of_user: n("other_devices_of_user"),
+            device_known_for_user: n("device_known_for_user") > 0,
+            other_login_users_on_device_1h: n("other_login_users_on_device_1h"),
+            other_login_users_on_ip_1h: n("other_login_users_on_ip_1h"),
+            failed_logins_on_device_1h: n("failed_logins_on_device_1h"),
+            failed_logins_on_ip_1h: n("failed_logins_on_ip_1h"),
+            previous_login: previous_country.map(|country| PreviousLogin {
+                country,
+                elapsed_ms: now.saturating_sub(counts.get("previous_login_at").copied().unwrap_or(now)),
+                min_distance_km: None,
+            }),
+            sms_on_device_24h: n("sms_on_device_24h"),
+            sms_on_range_1h: n("sms_on_range_1h"),
+            other_trial_users_on_device: n("other_trial_users_on_device"),
+            referrer_seen_on_device: n("referrer_seen_on_device") > 0,
+            other_referrals_on_device: n("other_referrals_on_device"),
+            other_promo_users_on_device: n("other_promo_users_on_device"),
+            resets_on_device_1h: n("resets_on_device_1h"),
+            resets_for_user_1h: n("resets_for_user_1h"),
         };
         Ok(Prepared { visitor, linkage, user_key })
     }
@@ -172,7 +201,8 @@ impl Store {
         let payload_id = req.device.as_ref().and_then(|d| d.payload_id.as_deref());
         let insert_event = "INSERT INTO events (tenant_id, id, event_type, created_at, external_user_id, email, user_key, ip, \
             visitor_id, payload_id, risk_score, risk_band, decision, triggered_rules, device_json, checks_json, signals_json, \
-            email_normalized) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
+            email_normalized, ip_country, phone, phone_range, referrer_user_id, promo_code) \
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)";
         let link_user = "INSERT INTO device_users (tenant_id, visitor_id, user_key, first_seen_at, last_seen_at) \
             VALUES ($1, $2, $3, $4, $4) ON CONFLICT (tenant_id, visitor_id, user_key) DO UPDATE SET last_seen_at = excluded.last_seen_at";
         let touch = "UPDATE api_keys SET last_used_at = $3 WHERE tenant_id = $1 AND id = $2";
@@ -203,6 +233,11 @@ impl Store {
                 .bind(&checks_json)
                 .bind(&signals_json)
                 .bind(signals.email.normalized.as_deref())
+                .bind(signals.ip.country.as_deref())
+                .bind(signals.phone.number.as_deref())
+                .bind(signals.phone.range.as_deref())
+                .bind(trimmed(req.referrer_user_id.as_deref()))
+                .bind(trimmed(req.promo_code.as_deref()))
                 .execute(&mut *tx)
                 .await?;
             if !prepared.user_key.is_empty() {
@@ -240,7 +275,8 @@ impl Store {
 
 #[cfg(all(test, feature = "testing"))]
 mod tests {
-    use super::LINKAGE_SQL;
+    use doorman_engine::input::EventType;
+
     use crate::db::Pool;
 
     /// Every count must use an index on its filter: a plan that scans a tenant's events
@@ -249,22 +285,28 @@ mod tests {
     async fn ingest_queries_search_narrow_indexes() {
         let db = crate::testing::sqlite().await;
         let Pool::Sqlite(pool) = &db.store.pool else { unreachable!() };
-        let plan: Vec<(i64, i64, i64, String)> =
-            sqlx::query_as(&format!("EXPLAIN QUERY PLAN {LINKAGE_SQL}")).fetch_all(pool).await.unwrap();
-        let steps: Vec<&str> =
-            plan.iter().map(|row| row.3.as_str()).filter(|s| s.contains(" events ")).collect();
-        assert_eq!(steps.len(), 6, "{plan:?}");
-        for step in steps {
-            assert!(step.starts_with("SEARCH events USING"), "{step}");
-            assert!(step.contains("=? AND"), "only the tenant narrows this search: {step}");
+        let plan_of = |sql: String| async move {
+            let plan: Vec<(i64, i64, i64, String)> =
+                sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}")).fetch_all(pool).await.unwrap();
+            plan.into_iter().map(|row| row.3).collect::<Vec<String>>()
+        };
+        for event_type in EventType::ALL {
+            let query = crate::linkage::query(event_type);
+            let plan = plan_of(query.sql.clone()).await;
+            let steps: Vec<&String> =
+                plan.iter().filter(|s| s.contains(" events ") || s.contains(" device_users ")).collect();
+            // One step per column; DISTINCT adds a temporary B-tree step, not a table access.
+            assert_eq!(steps.len(), query.columns.len(), "{event_type:?}: {plan:?}");
+            for step in steps {
+                assert!(step.starts_with("SEARCH "), "{event_type:?}: {step}");
+                assert!(
+                    step.contains("=? AND"),
+                    "{event_type:?}: only the tenant narrows this search: {step}"
+                );
+            }
         }
-        let plan: Vec<(i64, i64, i64, String)> =
-            sqlx::query_as(&format!("EXPLAIN QUERY PLAN {}", crate::visitors::RESOLVE_SQL))
-                .fetch_all(pool)
-                .await
-                .unwrap();
-        let searches: Vec<&str> =
-            plan.iter().map(|row| row.3.as_str()).filter(|s| s.starts_with("SEARCH")).collect();
+        let plan = plan_of(crate::visitors::RESOLVE_SQL.to_string()).await;
+        let searches: Vec<&String> = plan.iter().filter(|s| s.starts_with("SEARCH")).collect();
         assert_eq!(searches.len(), 3, "{plan:?}");
         assert!(searches.iter().all(|s| s.contains("(tenant_id=? AND kind=? AND value=?)")), "{plan:?}");
     }

@@ -3,7 +3,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::db::with_pool;
+use doorman_engine::feedback::{Feedback, Label, Outcome};
+use doorman_engine::input::EventType;
+
+use crate::db::{execute, with_pool};
 use crate::erasure::validate_user;
 use crate::{Result, Store, StoreError};
 
@@ -24,6 +27,14 @@ pub struct StoredEvent {
     pub risk_score: i32,
     pub risk_band: String,
     pub decision: String,
+    pub phone: Option<String>,
+    pub referrer_user_id: Option<String>,
+    pub promo_code: Option<String>,
+    /// Feedback the client backend reported: FRAUD or LEGIT.
+    pub label: Option<String>,
+    /// Feedback the client backend reported: how the login or challenge turned out.
+    pub outcome: Option<String>,
+    pub feedback_at: Option<i64>,
     pub device: Value,
     pub checks: Value,
     pub derived_signals: Value,
@@ -41,13 +52,20 @@ struct EventRow {
     risk_score: i32,
     risk_band: String,
     decision: String,
+    phone: Option<String>,
+    referrer_user_id: Option<String>,
+    promo_code: Option<String>,
+    label: Option<String>,
+    outcome: Option<String>,
+    feedback_at: Option<i64>,
     device_json: String,
     checks_json: String,
     signals_json: String,
 }
 
 const EVENT_COLUMNS: &str = "id, event_type, created_at, external_user_id, email, ip, visitor_id, \
-    risk_score, risk_band, decision, device_json, checks_json, signals_json";
+    risk_score, risk_band, decision, phone, referrer_user_id, promo_code, label, outcome, feedback_at, \
+    device_json, checks_json, signals_json";
 
 impl TryFrom<EventRow> for StoredEvent {
     type Error = StoreError;
@@ -71,6 +89,12 @@ impl TryFrom<EventRow> for StoredEvent {
             risk_score: row.risk_score,
             risk_band: row.risk_band,
             decision: row.decision,
+            phone: row.phone,
+            referrer_user_id: row.referrer_user_id,
+            promo_code: row.promo_code,
+            label: row.label,
+            outcome: row.outcome,
+            feedback_at: row.feedback_at,
         })
     }
 }
@@ -101,6 +125,43 @@ impl Store {
         let row = with_pool!(self, pool => sqlx::query_as::<_, EventRow>(&sql).bind(tenant_id).bind(event_id)
             .fetch_optional(pool).await)?;
         row.map(StoredEvent::try_from).transpose()
+    }
+
+    /// Records a client backend's feedback on one of the tenant's events (validate it with
+    /// [`Feedback::validate_for`] first); a field not given keeps what was reported before.
+    /// `None` when the tenant has no such event.
+    pub async fn record_feedback(
+        &self,
+        tenant_id: &str,
+        event_id: &str,
+        feedback: &Feedback,
+        now: i64,
+    ) -> Result<Option<StoredEvent>> {
+        let sql = "UPDATE events SET label = COALESCE($3, label), outcome = COALESCE($4, outcome), feedback_at = $5 \
+                   WHERE tenant_id = $1 AND id = $2";
+        execute!(self, pool => sqlx::query(sql)
+            .bind(tenant_id)
+            .bind(event_id)
+            .bind(feedback.label.map(Label::as_str))
+            .bind(feedback.outcome.map(Outcome::as_str))
+            .bind(now)
+            .execute(pool)
+            .await)?;
+        self.event(tenant_id, event_id).await
+    }
+
+    /// The type of one of the tenant's events, or `None` when it has no such event.
+    pub async fn event_type(&self, tenant_id: &str, event_id: &str) -> Result<Option<EventType>> {
+        let sql = "SELECT event_type FROM events WHERE tenant_id = $1 AND id = $2";
+        let name: Option<String> = with_pool!(self, pool => sqlx::query_scalar(sql).bind(tenant_id).bind(event_id)
+            .fetch_optional(pool).await)?;
+        name.map(|name| {
+            EventType::ALL
+                .into_iter()
+                .find(|t| t.as_str() == name)
+                .ok_or_else(|| StoreError::Corrupt(format!("event {event_id} has type {name:?}")))
+        })
+        .transpose()
     }
 
     /// Everything stored about `user` in the tenant, or `None` when nothing is.

@@ -16,6 +16,7 @@ pub mod credentials;
 pub mod erasure;
 pub mod events;
 pub mod export;
+mod linkage;
 pub mod reputation;
 pub mod retention;
 pub mod search;

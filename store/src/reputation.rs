@@ -1,10 +1,11 @@
-//! The global reputation lists: disposable email domains, high-risk ASNs and TOR exit IPs.
+//! The global reputation lists: disposable email domains, high-risk ASNs, TOR exit IPs and
+//! the calling-code prefixes of high-risk SMS destinations.
 //! Stored in the database so super admins can edit them; loaded into the engine's in-memory
 //! [`Reputation`] for scoring.
 
 use std::net::IpAddr;
 
-use doorman_engine::reputation::Reputation;
+use doorman_engine::reputation::{Reputation, MAX_PREFIX_DIGITS};
 
 use crate::db::{with_pool, with_writer};
 use crate::{now_ms, Result, Store, StoreError};
@@ -14,24 +15,26 @@ pub enum List {
     DisposableDomains,
     HighRiskAsns,
     TorExits,
+    SmsHighRiskPrefixes,
 }
 
 impl List {
-    pub const ALL: [List; 3] = [List::DisposableDomains, List::HighRiskAsns, List::TorExits];
+    pub const ALL: [List; 4] =
+        [List::DisposableDomains, List::HighRiskAsns, List::TorExits, List::SmsHighRiskPrefixes];
 
     pub fn as_str(self) -> &'static str {
         match self {
             List::DisposableDomains => "disposable-domains",
             List::HighRiskAsns => "high-risk-asns",
             List::TorExits => "tor-exits",
+            List::SmsHighRiskPrefixes => "sms-high-risk-prefixes",
         }
     }
 
     pub fn parse(name: &str) -> Result<Self> {
         Self::ALL.into_iter().find(|l| l.as_str() == name).ok_or_else(|| {
-            StoreError::Invalid(format!(
-                "unknown list {name:?}: use disposable-domains, high-risk-asns or tor-exits"
-            ))
+            let names: Vec<&str> = Self::ALL.iter().map(|l| l.as_str()).collect();
+            StoreError::Invalid(format!("unknown list {name:?}: use one of {}", names.join(", ")))
         })
     }
 
@@ -54,6 +57,13 @@ impl List {
                 digits.parse::<u32>().map(|n| n.to_string()).map_err(|_| bad())
             }
             List::TorExits => value.parse::<IpAddr>().map(|ip| ip.to_string()).map_err(|_| bad()),
+            List::SmsHighRiskPrefixes => {
+                let digits = value.strip_prefix('+').unwrap_or(value).replace([' ', '-'], "");
+                let ok = (1..=MAX_PREFIX_DIGITS).contains(&digits.len())
+                    && digits.chars().all(|c| c.is_ascii_digit())
+                    && !digits.starts_with('0');
+                ok.then_some(digits).ok_or_else(bad)
+            }
         }
     }
 }
@@ -118,6 +128,9 @@ impl Store {
                 Ok(List::DisposableDomains) => Some(reputation.disposable_domains.insert(value.clone())),
                 Ok(List::HighRiskAsns) => value.parse().ok().map(|asn| reputation.high_risk_asns.insert(asn)),
                 Ok(List::TorExits) => value.parse().ok().map(|ip| reputation.tor_exits.insert(ip)),
+                Ok(List::SmsHighRiskPrefixes) => {
+                    Some(reputation.sms_high_risk_prefixes.insert(value.clone()))
+                }
                 Err(_) => None,
             };
             if parsed.is_none() {
@@ -144,6 +157,11 @@ mod tests {
         assert!(List::HighRiskAsns.normalize("ASX").is_err());
         assert_eq!(List::TorExits.normalize("2001:DB8::1").unwrap(), "2001:db8::1");
         assert!(List::TorExits.normalize("300.1.1.1").is_err());
+        assert_eq!(List::SmsHighRiskPrefixes.normalize("+882").unwrap(), "882");
+        assert_eq!(List::SmsHighRiskPrefixes.normalize("+44 70").unwrap(), "4470");
+        for bad in ["+0", "abc", "+123456789", ""] {
+            assert!(List::SmsHighRiskPrefixes.normalize(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

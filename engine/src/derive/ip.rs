@@ -65,6 +65,7 @@ mod tests {
             country: Some(CountryDb::Ranges(countries)),
             asn: Some(AsnDb::Ranges(ranges)),
             zones: ZoneCountries::parse("Europe/Paris\tFR,MC\n"),
+            ..Geo::default()
         }
     }
 

@@ -4,6 +4,7 @@ mod behavior;
 mod device;
 mod email;
 mod ip;
+mod phone;
 mod user_agent;
 
 use serde::Serialize;
@@ -12,6 +13,7 @@ pub use behavior::{thresholds as behavior_thresholds, BehaviorDerived};
 pub use device::DeviceDerived;
 pub use email::{normalize_email, EmailDerived};
 pub use ip::IpSignals;
+pub use phone::{normalize_phone, PhoneDerived};
 
 use crate::geo::Geo;
 use crate::input::IngestRequest;
@@ -24,6 +26,7 @@ pub struct Signals {
     pub device: DeviceDerived,
     pub behavior: BehaviorDerived,
     pub email: EmailDerived,
+    pub phone: PhoneDerived,
 }
 
 /// Derives every signal of the event.
@@ -34,5 +37,6 @@ pub fn derive(req: &IngestRequest, reputation: &Reputation, geo: &Geo) -> Signal
         device: device::derive(req.device.as_ref()),
         behavior: behavior::derive(req.behavior.as_ref()),
         email: email::derive(req.email.as_deref(), reputation),
+        phone: phone::derive(req.phone.as_deref(), reputation),
     }
 }

@@ -6,8 +6,9 @@ use doorman_collector::payload::{AutomationSignals, BehaviorSignals, DeviceSigna
 use super::*;
 use crate::config::{Limits, RuleOverride};
 use crate::derive::derive;
-use crate::geo::{AsnDb, AsnRanges, CountryDb, CountryRanges, Geo, ZoneCountries};
+use crate::geo::{AsnDb, AsnRanges, CountryDb, CountryPlaces, CountryRanges, Geo, ZoneCountries};
 use crate::input::EventType;
+use crate::linkage::PreviousLogin;
 use crate::reputation::Reputation;
 
 /// A signup as seed 003's snippet sends it, by a person who took eight seconds.
@@ -57,6 +58,7 @@ fn reputation() -> Reputation {
         disposable_domains: ["mailinator.com".to_string()].into(),
         tor_exits: ["192.0.2.4".parse().unwrap()].into(),
         high_risk_asns: [14061].into(),
+        sms_high_risk_prefixes: ["882".to_string()].into(),
     }
 }
 
@@ -72,7 +74,17 @@ fn geo() -> Geo {
         country: Some(CountryDb::Ranges(countries)),
         asn: Some(AsnDb::Ranges(networks)),
         zones: ZoneCountries::parse("Europe/Paris\tFR,MC\nAmerica/New_York\tUS\n"),
+        places: CountryPlaces::parse("FR\t48.87,2.33\nBE\t50.83,4.33\nUS\t40.71,-74.01\n"),
     }
+}
+
+/// An SMS code requested by the signup's person for `phone`.
+fn sms(phone: &str) -> IngestRequest {
+    IngestRequest { event_type: EventType::SmsOtp, phone: Some(phone.into()), ..signup() }
+}
+
+fn login() -> IngestRequest {
+    IngestRequest { event_type: EventType::Login, ..signup() }
 }
 
 fn run_with(req: &IngestRequest, linkage: &Linkage, config: &RuleConfig) -> Assessment {
@@ -130,6 +142,56 @@ fn firing_case(code: &str) -> (IngestRequest, Linkage) {
         }
         "NO_KEYSTROKES" => req.behavior.as_mut().unwrap().keystroke_count = Some(0),
         "UNIFORM_TYPING" => req.behavior.as_mut().unwrap().key_intervals = vec![100; 12],
+        "NEW_DEVICE_FOR_USER" => {
+            req.event_type = EventType::Login;
+            linkage.other_devices_of_user = 1;
+        }
+        "IMPOSSIBLE_TRAVEL" => {
+            req.event_type = EventType::Login;
+            linkage.previous_login =
+                Some(PreviousLogin { country: "US".into(), elapsed_ms: 3_600_000, min_distance_km: None });
+            linkage.measure_travel(&geo().places, Some("FR"));
+        }
+        "CREDENTIAL_STUFFING" => {
+            req.event_type = EventType::Login;
+            linkage.failed_logins_on_ip_1h = 6;
+        }
+        "SMS_VELOCITY_DEVICE" => {
+            req = sms("+33612345678");
+            linkage.sms_on_device_24h = 5;
+        }
+        "SMS_VELOCITY_RANGE" => {
+            req = sms("+33612345678");
+            linkage.sms_on_range_1h = 10;
+        }
+        "SMS_HIGH_RISK_DESTINATION" => req = sms("+88212345678"),
+        "TRIAL_REUSED_ON_DEVICE" => {
+            req.event_type = EventType::TrialStart;
+            linkage.other_trial_users_on_device = 1;
+        }
+        "SELF_REFERRAL" => {
+            req.event_type = EventType::Referral;
+            req.referrer_user_id = Some("u-0".into());
+            linkage.referrer_seen_on_device = true;
+        }
+        "REFERRAL_DEVICE_REPEAT" => {
+            req.event_type = EventType::Referral;
+            req.referrer_user_id = Some("u-0".into());
+            linkage.other_referrals_on_device = 1;
+        }
+        "PROMO_REUSED_ON_DEVICE" => {
+            req.event_type = EventType::PromoRedeem;
+            req.promo_code = Some("WELCOME10".into());
+            linkage.other_promo_users_on_device = 1;
+        }
+        "RESET_VELOCITY_DEVICE" => {
+            req.event_type = EventType::PasswordReset;
+            linkage.resets_on_device_1h = 3;
+        }
+        "RESET_VELOCITY_USER" => {
+            req.event_type = EventType::PasswordReset;
+            linkage.resets_for_user_1h = 3;
+        }
         other => panic!("no firing case for {other}: add one"),
     }
     (req, linkage)
@@ -250,6 +312,95 @@ fn score_is_the_sum_of_fired_weights() {
     let sum: i32 = a.triggered().map(|c| c.weight).sum();
     assert_eq!(a.risk_score, sum);
     assert_eq!(a.risk_score, 30 + 60 + 120);
+}
+
+#[test]
+fn travel_is_judged_by_distance_over_time() {
+    let after = |country: &str, elapsed_ms: i64, ip: &str| {
+        let mut linkage = Linkage {
+            previous_login: Some(PreviousLogin {
+                country: country.into(),
+                elapsed_ms,
+                min_distance_km: None,
+            }),
+            ..Default::default()
+        };
+        let req = IngestRequest { ip: Some(ip.into()), ..login() };
+        linkage.measure_travel(&geo().places, derive(&req, &reputation(), &geo()).ip.country.as_deref());
+        let a = run(&req, &linkage);
+        (status(&a, "IMPOSSIBLE_TRAVEL"), check(&a, "IMPOSSIBLE_TRAVEL").detail.clone())
+    };
+    let (fired, detail) = after("US", 3 * 60_000, "203.0.113.7");
+    assert_eq!(fired, CheckStatus::Fired);
+    assert!(detail.starts_with("US to FR (at least 5,336 km) in 3 min: 106,7"), "{detail}");
+    // A flight to Paris takes longer than seven hours; a neighbouring country is near enough.
+    assert_eq!(after("US", 8 * 3_600_000, "203.0.113.7").0, CheckStatus::Pass);
+    assert_eq!(after("BE", 1_000, "203.0.113.7").0, CheckStatus::Pass);
+    assert_eq!(after("FR", 1_000, "203.0.113.7").0, CheckStatus::Pass);
+    // Without a country for this IP or on the map there is nothing to measure.
+    assert_eq!(after("US", 1_000, "10.0.0.1"), (CheckStatus::Pass, "country of this IP unknown".into()));
+    assert_eq!(after("ZZ", 1_000, "203.0.113.7").0, CheckStatus::Pass);
+}
+
+#[test]
+fn a_login_from_a_known_device_passes_and_a_new_one_is_named() {
+    let known = Linkage { device_known_for_user: true, other_devices_of_user: 2, ..Default::default() };
+    let a = run(&login(), &known);
+    assert_eq!((a.risk_score, a.decision), (0, Decision::Allow));
+    let new = Linkage { other_devices_of_user: 2, ..Default::default() };
+    let a = run(&login(), &new);
+    assert_eq!(
+        check(&a, "NEW_DEVICE_FOR_USER").detail,
+        "first time on this device; the user was seen on 2 other devices"
+    );
+    let anonymous = IngestRequest { external_user_id: None, email: None, ..login() };
+    assert_eq!(status(&run(&anonymous, &new), "NEW_DEVICE_FOR_USER"), CheckStatus::Pass);
+}
+
+#[test]
+fn credential_stuffing_counts_users_and_failures() {
+    let fires =
+        |linkage: Linkage| status(&run(&login(), &linkage), "CREDENTIAL_STUFFING") == CheckStatus::Fired;
+    assert!(!fires(Linkage {
+        other_login_users_on_device_1h: 2,
+        failed_logins_on_device_1h: 5,
+        ..Default::default()
+    }));
+    assert!(fires(Linkage { other_login_users_on_device_1h: 3, ..Default::default() }));
+    assert!(fires(Linkage { other_login_users_on_ip_1h: 10, ..Default::default() }));
+    assert!(fires(Linkage { failed_logins_on_device_1h: 6, ..Default::default() }));
+    let a = run(&login(), &Linkage { other_login_users_on_device_1h: 3, ..Default::default() });
+    assert_eq!(
+        check(&a, "CREDENTIAL_STUFFING").detail,
+        "4 users logged in on this device in the last hour (limit 3)"
+    );
+}
+
+#[test]
+fn the_sixth_sms_of_a_day_is_blocked() {
+    let a = run(&sms("+33612345678"), &Linkage { sms_on_device_24h: 4, ..Default::default() });
+    assert_eq!((a.risk_score, a.decision), (0, Decision::Allow));
+    let a = run(&sms("+33612345678"), &Linkage { sms_on_device_24h: 5, ..Default::default() });
+    assert_eq!(a.decision, Decision::Block);
+    assert_eq!(
+        check(&a, "SMS_VELOCITY_DEVICE").detail,
+        "6 SMS codes requested on this device in 24 hours (limit 5)"
+    );
+    let a = run(&sms("+33612345678"), &Linkage { sms_on_range_1h: 10, ..Default::default() });
+    assert_eq!(
+        check(&a, "SMS_VELOCITY_RANGE").detail,
+        "11 SMS codes sent to +3361234xxxx in the last hour (limit 10)"
+    );
+}
+
+#[test]
+fn referring_yourself_is_caught_even_on_a_new_device() {
+    let req =
+        IngestRequest { event_type: EventType::Referral, referrer_user_id: Some(" u-1".into()), ..signup() };
+    let a = run(&req, &Linkage::default());
+    assert_eq!(check(&a, "SELF_REFERRAL").detail, "the referee is the referrer");
+    let friend = IngestRequest { referrer_user_id: Some("u-2".into()), ..req };
+    assert_eq!(run(&friend, &Linkage::default()).risk_score, 0);
 }
 
 mod properties;

@@ -1,25 +1,49 @@
 //! `GET /api/v1/events/{eventId}`: a stored event with every check and derived signal, for
-//! a client backend that wants to look again at a decision.
+//! a client backend that wants to look again at a decision; and
+//! `POST /api/v1/events/{eventId}/feedback`: what became of it.
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::Json;
+use doorman_engine::feedback::Feedback;
 use doorman_store::export::StoredEvent;
+use doorman_store::now_ms;
 
-use super::TenantKey;
+use super::{ApiJson, TenantKey};
 use crate::error::ApiError;
 use crate::state::AppState;
+
+fn no_such_event() -> ApiError {
+    ApiError::NotFound("no such event".into())
+}
+
+fn event_id(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    path.map(|Path(id)| id).map_err(|e| ApiError::NotFound(e.body_text()))
+}
 
 pub async fn get_event(
     State(state): State<AppState>,
     key: TenantKey,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<StoredEvent>, ApiError> {
-    let Path(event_id) = path.map_err(|e| ApiError::NotFound(e.body_text()))?;
-    state
+    let event_id = event_id(path)?;
+    state.store.event(&key.tenant_id, &event_id).await?.map(Json).ok_or_else(no_such_event)
+}
+
+pub async fn feedback(
+    State(state): State<AppState>,
+    key: TenantKey,
+    path: Result<Path<String>, PathRejection>,
+    ApiJson(feedback): ApiJson<Feedback>,
+) -> Result<Json<StoredEvent>, ApiError> {
+    let event_id = event_id(path)?;
+    let event_type = state.store.event_type(&key.tenant_id, &event_id).await?.ok_or_else(no_such_event)?;
+    feedback.validate_for(event_type)?;
+    let event = state
         .store
-        .event(&key.tenant_id, &event_id)
+        .record_feedback(&key.tenant_id, &event_id, &feedback, now_ms())
         .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::NotFound("no such event".into()))
+        .ok_or_else(no_such_event)?;
+    tracing::info!(tenant = %key.tenant_id, event = %event_id, label = ?feedback.label, outcome = ?feedback.outcome, "feedback recorded");
+    Ok(Json(event))
 }

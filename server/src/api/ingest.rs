@@ -43,8 +43,9 @@ pub async fn ingest(
     let reputation = state.reputation.get();
     let signals = derive(&req, &reputation, &state.geo);
     let rules = state.store.effective_rule_config(&key.tenant_id).await?;
-    let prepared =
+    let mut prepared =
         state.store.prepare_event(&key.tenant_id, &req, &signals, now, rules.limits.count_cap()).await?;
+    prepared.linkage.measure_travel(&state.geo.places, signals.ip.country.as_deref());
     let assessment = assess(&req, &signals, &prepared.linkage, &rules);
     state.metrics.record_assessment(&assessment);
 

@@ -26,6 +26,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let v1 = Router::new()
         .route("/events/ingest", ingest_route)
         .route("/events/{event_id}", get(events::get_event))
+        .route("/events/{event_id}/feedback", post(events::feedback))
         .route("/users/{user}", delete(users::erase))
         .route("/users/{user}/export", get(users::export))
         .fallback(not_found)

@@ -84,7 +84,9 @@ impl TestApp {
         )
         .unwrap();
         std::fs::copy(repo_path("data/zone-countries.tsv"), data_dir.join("zone-countries.tsv")).unwrap();
-        std::fs::copy(repo_path("data/high-risk-asns.txt"), data_dir.join("high-risk-asns.txt")).unwrap();
+        for bundled in ["high-risk-asns.txt", "sms-high-risk-prefixes.txt", "country-places.tsv"] {
+            std::fs::copy(repo_path(&format!("data/{bundled}")), data_dir.join(bundled)).unwrap();
+        }
 
         let base = serve(store.clone(), data_dir, &options).await;
         TestApp {

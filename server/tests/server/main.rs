@@ -5,6 +5,7 @@ mod acceptance;
 mod cli;
 mod dashboard;
 mod demo;
+mod flows;
 mod harness;
 mod ingest;
 mod lifecycle;

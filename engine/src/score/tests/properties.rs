@@ -28,6 +28,7 @@ fn linkage() -> impl Strategy<Value = Linkage> {
             signups_on_device_1h: device_1h,
             payload_seen_before: replay,
             other_users_with_email: email,
+            ..Linkage::default()
         },
     )
 }

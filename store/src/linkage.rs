@@ -1,0 +1,278 @@
+//! The linkage query: one round trip that reads every count an event's rules compare with
+//! limits. Each event type reads only its own columns, written once here as scalar
+//! subqueries with `:name` placeholders and numbered for the drivers when first used.
+//!
+//! Every count stops at `:cap` rows (see `Limits::count_cap`), so the cost of a request does
+//! not grow with the size of an attack on one device, address or number range.
+//! `COALESCE(user_key, '')` (never NULL) keeps SQLite from walking the tenant's whole user
+//! index to get DISTINCT for free instead of using the filter's index.
+
+use std::sync::LazyLock;
+
+use doorman_engine::input::EventType;
+
+/// A value the query is bound to, named in the SQL as `:name`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Param {
+    Tenant,
+    Visitor,
+    User,
+    Ip,
+    Payload,
+    Email,
+    Cap,
+    Since1h,
+    Since24h,
+    Since30d,
+    PhoneRange,
+    Referrer,
+    Promo,
+}
+
+impl Param {
+    const ALL: [Param; 13] = [
+        Param::Tenant,
+        Param::Visitor,
+        Param::User,
+        Param::Ip,
+        Param::Payload,
+        Param::Email,
+        Param::Cap,
+        Param::Since1h,
+        Param::Since24h,
+        Param::Since30d,
+        Param::PhoneRange,
+        Param::Referrer,
+        Param::Promo,
+    ];
+
+    fn placeholder(self) -> &'static str {
+        match self {
+            Param::Tenant => ":tenant",
+            Param::Visitor => ":visitor",
+            Param::User => ":user",
+            Param::Ip => ":ip",
+            Param::Payload => ":payload",
+            Param::Email => ":email",
+            Param::Cap => ":cap",
+            Param::Since1h => ":since_1h",
+            Param::Since24h => ":since_24h",
+            Param::Since30d => ":since_30d",
+            Param::PhoneRange => ":phone_range",
+            Param::Referrer => ":referrer",
+            Param::Promo => ":promo",
+        }
+    }
+}
+
+/// Distinct users other than this one among the events matching `$filter`.
+macro_rules! other_users {
+    ($filter:literal) => {
+        concat!(
+            "(SELECT COUNT(*) FROM (SELECT DISTINCT COALESCE(user_key, '') FROM events WHERE tenant_id = :tenant AND ",
+            $filter,
+            " AND user_key <> :user AND user_key <> '' LIMIT :cap) AS c)"
+        )
+    };
+}
+
+/// Events matching `$filter`, up to the cap.
+macro_rules! events {
+    ($filter:literal) => {
+        concat!(
+            "(SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE tenant_id = :tenant AND ",
+            $filter,
+            " LIMIT :cap) AS c)"
+        )
+    };
+}
+
+/// Columns every event type reads.
+const COMMON: &[(&str, &str)] = &[
+    (
+        "other_users_on_device",
+        "(SELECT COUNT(*) FROM (SELECT 1 FROM device_users WHERE tenant_id = :tenant AND visitor_id = :visitor \
+         AND user_key <> :user LIMIT :cap) AS c)",
+    ),
+    ("payload_uses", "(SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE tenant_id = :tenant AND payload_id = :payload LIMIT 1) AS c)"),
+];
+
+const SIGNUP: &[(&str, &str)] = &[
+    (
+        "other_signup_users_on_device",
+        other_users!("visitor_id = :visitor AND event_type = 'SIGNUP' AND created_at >= :since_30d"),
+    ),
+    (
+        "other_signup_users_on_ip",
+        other_users!("ip = :ip AND event_type = 'SIGNUP' AND created_at >= :since_30d"),
+    ),
+    ("signups_on_ip_1h", events!("ip = :ip AND event_type = 'SIGNUP' AND created_at >= :since_1h")),
+    (
+        "signups_on_device_1h",
+        events!("visitor_id = :visitor AND event_type = 'SIGNUP' AND created_at >= :since_1h"),
+    ),
+    ("other_users_with_email", other_users!("email_normalized = :email AND event_type = 'SIGNUP'")),
+];
+
+const LOGIN: &[(&str, &str)] = &[
+    (
+        "other_devices_of_user",
+        "(SELECT COUNT(*) FROM (SELECT 1 FROM device_users WHERE tenant_id = :tenant AND user_key = :user \
+         AND visitor_id <> :visitor LIMIT :cap) AS c)",
+    ),
+    (
+        "device_known_for_user",
+        "(SELECT COUNT(*) FROM device_users WHERE tenant_id = :tenant AND visitor_id = :visitor AND user_key = :user)",
+    ),
+    (
+        "other_login_users_on_device_1h",
+        other_users!("visitor_id = :visitor AND event_type = 'LOGIN' AND created_at >= :since_1h"),
+    ),
+    ("other_login_users_on_ip_1h", other_users!("ip = :ip AND event_type = 'LOGIN' AND created_at >= :since_1h")),
+    (
+        "failed_logins_on_device_1h",
+        events!("visitor_id = :visitor AND event_type = 'LOGIN' AND created_at >= :since_1h AND outcome = 'LOGIN_FAILED'"),
+    ),
+    (
+        "failed_logins_on_ip_1h",
+        events!("ip = :ip AND event_type = 'LOGIN' AND created_at >= :since_1h AND outcome = 'LOGIN_FAILED'"),
+    ),
+    (
+        "previous_login_country",
+        "(SELECT ip_country FROM events WHERE tenant_id = :tenant AND user_key = :user AND user_key <> '' \
+         AND event_type = 'LOGIN' AND ip_country IS NOT NULL ORDER BY created_at DESC LIMIT 1)",
+    ),
+    (
+        "previous_login_at",
+        "(SELECT created_at FROM events WHERE tenant_id = :tenant AND user_key = :user AND user_key <> '' \
+         AND event_type = 'LOGIN' AND ip_country IS NOT NULL ORDER BY created_at DESC LIMIT 1)",
+    ),
+];
+
+const SMS_OTP: &[(&str, &str)] = &[
+    (
+        "sms_on_device_24h",
+        events!("visitor_id = :visitor AND event_type = 'SMS_OTP' AND created_at >= :since_24h"),
+    ),
+    ("sms_on_range_1h", events!("phone_range = :phone_range AND created_at >= :since_1h")),
+];
+
+const TRIAL_START: &[(&str, &str)] =
+    &[("other_trial_users_on_device", other_users!("visitor_id = :visitor AND event_type = 'TRIAL_START'"))];
+
+const REFERRAL: &[(&str, &str)] = &[
+    (
+        "referrer_seen_on_device",
+        "(SELECT COUNT(*) FROM device_users WHERE tenant_id = :tenant AND visitor_id = :visitor AND user_key = :referrer)",
+    ),
+    ("other_referrals_on_device", other_users!("visitor_id = :visitor AND event_type = 'REFERRAL'")),
+];
+
+const PROMO_REDEEM: &[(&str, &str)] = &[(
+    "other_promo_users_on_device",
+    other_users!("visitor_id = :visitor AND event_type = 'PROMO_REDEEM' AND promo_code = :promo"),
+)];
+
+const PASSWORD_RESET: &[(&str, &str)] = &[
+    (
+        "resets_on_device_1h",
+        events!("visitor_id = :visitor AND event_type = 'PASSWORD_RESET' AND created_at >= :since_1h"),
+    ),
+    (
+        "resets_for_user_1h",
+        events!("user_key = :user AND user_key <> '' AND event_type = 'PASSWORD_RESET' AND created_at >= :since_1h"),
+    ),
+];
+
+fn columns(event_type: EventType) -> &'static [(&'static str, &'static str)] {
+    match event_type {
+        EventType::Signup => SIGNUP,
+        EventType::Login => LOGIN,
+        EventType::SmsOtp => SMS_OTP,
+        EventType::TrialStart => TRIAL_START,
+        EventType::Referral => REFERRAL,
+        EventType::PromoRedeem => PROMO_REDEEM,
+        EventType::PasswordReset => PASSWORD_RESET,
+    }
+}
+
+/// The query of one event type, with `$n` placeholders, and what each one is bound to.
+#[derive(Debug)]
+pub(crate) struct LinkageQuery {
+    pub sql: String,
+    pub params: Vec<Param>,
+    /// The names of the columns it reads.
+    pub columns: Vec<&'static str>,
+}
+
+/// Numbers the `:name` placeholders of `sql` in order of first use. PostgreSQL refuses a
+/// statement with a number it cannot type, so only the parameters used get one.
+fn number_placeholders(sql: &str) -> LinkageQuery {
+    let mut params: Vec<Param> = Vec::new();
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some(at) = rest.find(':') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let end =
+            rest[1..].find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(rest.len(), |e| e + 1);
+        let name = &rest[..end];
+        let param = Param::ALL
+            .into_iter()
+            .find(|p| p.placeholder() == name)
+            .unwrap_or_else(|| panic!("linkage SQL names an unknown parameter {name}"));
+        let number = match params.iter().position(|p| *p == param) {
+            Some(i) => i + 1,
+            None => {
+                params.push(param);
+                params.len()
+            }
+        };
+        out.push_str(&format!("${number}"));
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    LinkageQuery { sql: out, params, columns: Vec::new() }
+}
+
+fn build(event_type: EventType) -> LinkageQuery {
+    let selected: Vec<String> =
+        COMMON.iter().chain(columns(event_type)).map(|(name, sql)| format!("{sql} AS {name}")).collect();
+    let mut query = number_placeholders(&format!("SELECT {}", selected.join(", ")));
+    query.columns = COMMON.iter().chain(columns(event_type)).map(|(name, _)| *name).collect();
+    query
+}
+
+static QUERIES: LazyLock<Vec<LinkageQuery>> =
+    LazyLock::new(|| EventType::ALL.into_iter().map(build).collect());
+
+/// The linkage query of an event type, built on first use.
+pub(crate) fn query(event_type: EventType) -> &'static LinkageQuery {
+    let index = EventType::ALL.iter().position(|t| *t == event_type).unwrap_or(0);
+    &QUERIES[index]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_by_first_use() {
+        let q = number_placeholders("SELECT a = :tenant AND b = :user AND c = :tenant AND d >= :since_1h");
+        assert_eq!(q.sql, "SELECT a = $1 AND b = $2 AND c = $1 AND d >= $3");
+        assert_eq!(q.params, vec![Param::Tenant, Param::User, Param::Since1h]);
+    }
+
+    #[test]
+    fn every_event_type_reads_the_common_columns_and_its_own() {
+        for t in EventType::ALL {
+            let q = query(t);
+            assert!(q.sql.contains("AS other_users_on_device"), "{t:?}");
+            assert!(q.sql.contains("AS payload_uses"), "{t:?}");
+            assert!(!q.sql.contains(':'), "{}", q.sql);
+            assert_eq!(q.params[0], Param::Tenant);
+        }
+        assert!(query(EventType::Login).sql.contains("AS previous_login_at"));
+        assert!(!query(EventType::Signup).sql.contains("previous_login"));
+    }
+}
