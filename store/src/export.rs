@@ -10,6 +10,10 @@ use crate::db::{execute, with_pool};
 use crate::erasure::validate_user;
 use crate::{Result, Store, StoreError};
 
+/// Most devices listed for one user: far more than a person owns, and a bound on an
+/// account that attackers share.
+pub const MAX_USER_DEVICES: i64 = 1000;
+
 /// Most events one export carries; a user with more is told so by `truncated`.
 pub const MAX_EXPORT_EVENTS: i64 = 10_000;
 
@@ -164,6 +168,15 @@ impl Store {
         .transpose()
     }
 
+    /// The devices `user` was seen on in the tenant, first seen first.
+    pub async fn user_devices(&self, tenant_id: &str, user: &str) -> Result<Vec<UserDevice>> {
+        let user = validate_user(user)?;
+        let sql = "SELECT visitor_id, first_seen_at, last_seen_at FROM device_users \
+            WHERE tenant_id = $1 AND user_key = $2 ORDER BY first_seen_at, visitor_id LIMIT $3";
+        Ok(with_pool!(self, pool => sqlx::query_as::<_, UserDevice>(sql).bind(tenant_id).bind(user)
+            .bind(MAX_USER_DEVICES).fetch_all(pool).await)?)
+    }
+
     /// Everything stored about `user` in the tenant, or `None` when nothing is.
     pub async fn export_user(&self, tenant_id: &str, user: &str) -> Result<Option<UserExport>> {
         let user = validate_user(user)?;
@@ -171,14 +184,9 @@ impl Store {
             "SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND (user_key = $2 OR external_user_id = $2) \
              ORDER BY created_at, id LIMIT $3"
         );
-        let devices = "SELECT visitor_id, first_seen_at, last_seen_at FROM device_users \
-            WHERE tenant_id = $1 AND user_key = $2 ORDER BY first_seen_at";
-        let (rows, devices) = with_pool!(self, pool => {
-            let rows = sqlx::query_as::<_, EventRow>(&events).bind(tenant_id).bind(user).bind(MAX_EXPORT_EVENTS + 1)
-                .fetch_all(pool).await?;
-            let devices = sqlx::query_as::<_, UserDevice>(devices).bind(tenant_id).bind(user).fetch_all(pool).await?;
-            (rows, devices)
-        });
+        let rows = with_pool!(self, pool => sqlx::query_as::<_, EventRow>(&events).bind(tenant_id).bind(user)
+            .bind(MAX_EXPORT_EVENTS + 1).fetch_all(pool).await)?;
+        let devices = self.user_devices(tenant_id, user).await?;
         if rows.is_empty() && devices.is_empty() {
             return Ok(None);
         }

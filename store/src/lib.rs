@@ -25,7 +25,7 @@ pub mod tenants;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod throttle;
-mod visitors;
+pub mod visitors;
 
 pub use db::Store;
 pub use error::StoreError;

@@ -70,7 +70,22 @@ pub struct VisitorMatch {
     pub linked: Vec<&'static str>,
 }
 
+/// A visitor as stored: when the device was first and last seen.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Visitor {
+    pub id: String,
+    pub first_seen_at: i64,
+    pub last_seen_at: i64,
+}
+
 impl Store {
+    /// One visitor of the tenant.
+    pub async fn visitor(&self, tenant_id: &str, visitor_id: &str) -> Result<Option<Visitor>> {
+        let sql = "SELECT id, first_seen_at, last_seen_at FROM visitors WHERE tenant_id = $1 AND id = $2";
+        Ok(with_pool!(self, pool => sqlx::query_as::<_, Visitor>(sql).bind(tenant_id).bind(visitor_id)
+            .fetch_optional(pool).await)?)
+    }
+
     /// Finds the visitor for these keys, or names a new one (created when the event is
     /// recorded, so a failed request leaves nothing behind).
     pub(crate) async fn resolve_visitor(

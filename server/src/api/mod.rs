@@ -5,6 +5,7 @@ pub mod events;
 pub mod ingest;
 mod json;
 pub mod users;
+pub mod visitors;
 
 use std::time::Instant;
 
@@ -27,7 +28,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/events/ingest", ingest_route)
         .route("/events/{event_id}", get(events::get_event))
         .route("/events/{event_id}/feedback", post(events::feedback))
+        .route("/visitors/{visitor_id}", get(visitors::get_visitor))
         .route("/users/{user}", delete(users::erase))
+        .route("/users/{user}/devices", get(users::devices))
         .route("/users/{user}/export", get(users::export))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -6,7 +6,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::Json;
 use doorman_store::erasure::Erased;
-use doorman_store::export::UserExport;
+use doorman_store::export::{UserDevice, UserExport};
 use serde::Serialize;
 
 use super::TenantKey;
@@ -39,6 +39,27 @@ pub async fn export(
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::NotFound("nothing is stored about this user".into()))
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserDevices {
+    pub user: String,
+    /// First seen first.
+    pub devices: Vec<UserDevice>,
+}
+
+pub async fn devices(
+    State(state): State<AppState>,
+    key: TenantKey,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<UserDevices>, ApiError> {
+    let user = user(path)?;
+    let devices = state.store.user_devices(&key.tenant_id, &user).await?;
+    if devices.is_empty() {
+        return Err(ApiError::NotFound("no device is stored for this user".into()));
+    }
+    Ok(Json(UserDevices { user: user.trim().to_string(), devices }))
 }
 
 pub async fn erase(

@@ -267,7 +267,74 @@ async fn the_stored_event_carries_what_the_flow_was_about(app: TestApp) {
     assert_eq!(stored["phone"], "+33612345678", "{stored}");
 }
 
+async fn get(app: &TestApp, key: &str, path: &str) -> (u16, Value) {
+    let res = app.http.get(app.url(path)).header("x-api-key", key).send().await.unwrap();
+    (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
+}
+
+async fn a_visitors_history_pages_with_its_users_and_addresses(app: TestApp) {
+    let first = send(&app, &event("SIGNUP", "ada", 1, PARIS)).await;
+    send(&app, &event("LOGIN", "ada", 1, "81.9.9.9")).await;
+    let last = send(&app, &event("SIGNUP", "bob", 1, PARIS)).await;
+    let visitor = first["visitorId"].as_str().unwrap();
+    assert_eq!(last["visitorId"], visitor);
+
+    let (status, page) = get(&app, &app.api_key, &format!("/api/v1/visitors/{visitor}?limit=2")).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["visitorId"], visitor);
+    let events = page["events"].as_array().unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0]["eventId"], last["eventId"]);
+    assert_eq!((events[1]["type"].as_str(), events[1]["ip"].as_str()), (Some("LOGIN"), Some("81.9.9.9")));
+    assert_eq!(events[0]["triggeredRules"], json!(["DEVICE_REUSED", "ACCOUNTS_PER_DEVICE"]));
+    let users: Vec<&str> =
+        page["users"].as_array().unwrap().iter().map(|u| u["user"].as_str().unwrap()).collect();
+    assert_eq!(users.len(), 2);
+    assert!(users.contains(&"ada") && users.contains(&"bob"), "{users:?}");
+    assert_eq!(page["ips"].as_array().unwrap().len(), 2);
+
+    let cursor = page["nextCursor"].as_str().unwrap();
+    let (_, next) =
+        get(&app, &app.api_key, &format!("/api/v1/visitors/{visitor}?limit=2&cursor={cursor}")).await;
+    let events = next["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{next}");
+    assert_eq!(events[0]["eventId"], first["eventId"]);
+    assert!(next.get("nextCursor").is_none(), "{next}");
+
+    for (query, field) in
+        [("limit=0", "limit"), ("limit=101", "limit"), ("cursor=nonsense", "cursor"), ("limit=x", "query")]
+    {
+        let (status, body) = get(&app, &app.api_key, &format!("/api/v1/visitors/{visitor}?{query}")).await;
+        assert_eq!((status, body["error"]["field"].as_str()), (422, Some(field)), "{query}: {body}");
+    }
+    let (status, _) = get(&app, &app.api_key, "/api/v1/visitors/vis_unknown").await;
+    assert_eq!(status, 404);
+    let other = app.store.create_tenant("globex", "Globex").await.unwrap();
+    let (_, other_key) = app.store.create_api_key(&other.id, "k").await.unwrap();
+    let (status, body) = get(&app, &other_key, &format!("/api/v1/visitors/{visitor}")).await;
+    assert_eq!(status, 404, "{body}");
+}
+
+async fn a_users_devices_are_listed(app: TestApp) {
+    let one = send(&app, &event("SIGNUP", "ada", 1, PARIS)).await;
+    let two = send(&app, &event("LOGIN", "ada", 2, PARIS)).await;
+    send(&app, &event("LOGIN", "ada", 1, PARIS)).await;
+    let (status, body) = get(&app, &app.api_key, "/api/v1/users/ada/devices").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user"], "ada");
+    let devices: Vec<&Value> = body["devices"].as_array().unwrap().iter().map(|d| &d["visitorId"]).collect();
+    assert_eq!(devices, vec![&one["visitorId"], &two["visitorId"]]);
+    let (status, _) = get(&app, &app.api_key, "/api/v1/users/nobody/devices").await;
+    assert_eq!(status, 404);
+    let other = app.store.create_tenant("globex", "Globex").await.unwrap();
+    let (_, other_key) = app.store.create_api_key(&other.id, "k").await.unwrap();
+    let (status, _) = get(&app, &other_key, "/api/v1/users/ada/devices").await;
+    assert_eq!(status, 404);
+}
+
 on_both_backends!(TestApp::on =>
+    a_visitors_history_pages_with_its_users_and_addresses,
+    a_users_devices_are_listed,
     logins_from_a_usual_device_pass_and_a_new_one_is_noticed,
     a_login_an_ocean_away_minutes_later_is_impossible_travel,
     many_users_on_one_device_is_credential_stuffing,
