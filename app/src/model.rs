@@ -187,3 +187,23 @@ pub struct EventDetail {
     /// (ip, events, last seen)
     pub device_ips: Vec<(String, i64, i64)>,
 }
+
+/// An entry of the tenant's allow or block lists.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListEntryView {
+    pub kind: String,
+    pub value: String,
+    pub action: String,
+    pub note: String,
+    pub created_at: i64,
+    pub created_by: String,
+}
+
+/// A page of list entries, and how many match in all.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListEntriesPage {
+    pub entries: Vec<ListEntryView>,
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+}

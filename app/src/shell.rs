@@ -5,7 +5,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use crate::pages::{
-    AdminHome, ApiKeysPage, AuditPage, ClientAdminHome, ClientsPage, DataPage, EventDetailPage, EventsPage,
+    AdminHome, ApiKeysPage, AuditPage, ClientAdminHome, ClientsPage, DataPage, EventDetailPage, EventsPage, ListsPage,
     Home, LoginPage, NotFound, TenantPage,
 };
 
@@ -48,6 +48,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/client-admin/api-keys") view=ApiKeysPage />
                 <Route path=path!("/client-admin/events") view=|| view! { <EventsPage role=RoleView::ClientAdmin /> } />
                 <Route path=path!("/client-admin/events/:id") view=EventDetailPage />
+                <Route path=path!("/client-admin/lists") view=ListsPage />
                 <Route path=path!("/client-admin/data") view=DataPage />
                 <Route path=path!("/client-admin/audit") view=AuditPage />
             </Routes>

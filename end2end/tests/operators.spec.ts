@@ -137,3 +137,35 @@ test('the client admin finds a blocked signup and sees why, with the accounts on
   await expect(page.locator('table.device-users')).toContainText('ada.second@example.org');
   await shot(page, 'client-event-detail');
 });
+
+test('the client admin blocks an email from the lists page and the next event is blocked', async ({ page, request }) => {
+  await signIn(page, 'client@demo.test', 'client-admin-password', /\/client-admin$/);
+  await open(page, '/client-admin/api-keys');
+  await page.getByLabel('Name').fill('lists test');
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const secret = (await page.locator('#new-key').textContent())!.trim();
+  const before = await ingest(request, secret, 'mallory@example.com');
+  expect(before.body.decision).not.toBe('BLOCK');
+  expect(before.body.listMatch).toBeUndefined();
+
+  await open(page, '/client-admin/lists');
+  const form = page.locator('#add-entry');
+  await form.locator('select[name="action"]').selectOption('block');
+  await form.locator('select[name="kind"]').selectOption('email');
+  await form.getByLabel('Value').fill('Mallory+promo@Example.com');
+  await form.getByLabel('Note').fill('chargeback ring');
+  await form.getByRole('button', { name: 'Add' }).click();
+  await expect(page.getByRole('status').first()).toContainText('Entry added.');
+  const row = page.locator('tr[data-entry="mallory@example.com"]');
+  await expect(row).toContainText('chargeback ring');
+  await expect(row).toContainText('client@demo.test');
+  await shot(page, 'client-lists');
+
+  const blocked = await ingest(request, secret, 'mallory@example.com');
+  expect(blocked.body.decision).toBe('BLOCK');
+  expect(blocked.body.listMatch).toEqual({ action: 'block', kind: 'email', value: 'mallory@example.com' });
+
+  await row.getByRole('button', { name: 'Remove' }).click();
+  await expect(row).toHaveCount(0);
+  expect((await ingest(request, secret, 'mallory@example.com')).body.listMatch).toBeUndefined();
+});

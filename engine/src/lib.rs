@@ -12,6 +12,7 @@ pub mod feedback;
 pub mod geo;
 pub mod input;
 pub mod linkage;
+pub mod lists;
 pub mod reputation;
 pub mod rules;
 pub mod score;

@@ -7,6 +7,7 @@ use crate::config::{RuleConfig, Thresholds};
 use crate::derive::Signals;
 use crate::input::IngestRequest;
 use crate::linkage::Linkage;
+use crate::lists::ListMatch;
 use crate::rules::{catalog, RuleContext};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,6 +92,9 @@ pub struct Assessment {
     pub risk_band: RiskBand,
     pub decision: Decision,
     pub checks: Vec<Check>,
+    /// The tenant's list entry that decided the event, when one matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub list_match: Option<ListMatch>,
 }
 
 impl Assessment {
@@ -119,7 +123,7 @@ pub fn assess(req: &IngestRequest, signals: &Signals, linkage: &Linkage, config:
         .collect();
     let risk_score = checks.iter().filter(|c| c.status == CheckStatus::Fired).map(|c| c.weight).sum();
     let risk_band = RiskBand::for_score(risk_score, &config.thresholds);
-    Assessment { risk_score, risk_band, decision: risk_band.decision(), checks }
+    Assessment { risk_score, risk_band, decision: risk_band.decision(), checks, list_match: None }
 }
 
 #[cfg(test)]

@@ -157,6 +157,7 @@ mod tests {
                     detail: String::new(),
                 })
                 .collect(),
+            list_match: None,
         }
     }
 

@@ -6,6 +6,7 @@ use doorman_engine::input::IngestRequest;
 use std::collections::HashMap;
 
 use doorman_engine::linkage::{Linkage, PreviousLogin};
+use doorman_engine::lists::{self, domain_candidates, ListMatch};
 use doorman_engine::score::Assessment;
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +14,7 @@ use sqlx::Row;
 
 use crate::db::{with_pool, with_writer};
 use crate::linkage::{self, Param};
+use crate::tenant_lists::parse_match;
 use crate::visitors::{DeviceKeys, VisitorMatch, INSERT_VISITOR, LINK_KEY, TOUCH_VISITOR};
 use crate::{ids, Result, Store, StoreError};
 
@@ -37,6 +39,8 @@ pub struct Prepared {
     pub linkage: Linkage,
     /// The user the event is about: `externalUserId`, else the normalised email, else empty.
     pub user_key: String,
+    /// The tenant's allow or block entry the event matched.
+    pub list_match: Option<ListMatch>,
 }
 
 /// Who may see which events.
@@ -100,6 +104,8 @@ impl Store {
         let visitor = self.resolve_visitor(tenant_id, &device_keys(signals)).await?;
         let user_key = user_key(req, signals);
         let payload_id = req.device.as_ref().and_then(|d| d.payload_id.as_deref());
+        let domain = signals.email.domain.as_deref().map(domain_candidates);
+        let ip_key = signals.ip.address.as_deref().and_then(|ip| ip.parse().ok()).map(lists::ip_key);
         let value = |param: Param| match param {
             Param::Tenant => Bound::Text(Some(tenant_id)),
             Param::Visitor => Bound::Text(Some(&visitor.visitor_id)),
@@ -114,10 +120,14 @@ impl Store {
             Param::PhoneRange => Bound::Text(signals.phone.range.as_deref()),
             Param::Referrer => Bound::Text(trimmed(req.referrer_user_id.as_deref())),
             Param::Promo => Bound::Text(trimmed(req.promo_code.as_deref())),
+            Param::Domain => Bound::Text(domain.as_ref().map(|d| d.0.as_str())),
+            Param::ParentDomain => Bound::Text(domain.as_ref().and_then(|d| d.1.as_deref())),
+            Param::IpKey => Bound::Text(ip_key.as_deref()),
         };
         let q = linkage::query(req.event_type);
         let mut counts: HashMap<&str, i64> = HashMap::new();
         let mut previous_country: Option<String> = None;
+        let mut list_match: Option<String> = None;
         with_pool!(self, pool => {
             let mut query = sqlx::query(&q.sql);
             for param in &q.params {
@@ -130,6 +140,8 @@ impl Store {
             for column in &q.columns {
                 if *column == "previous_login_country" {
                     previous_country = row.try_get(*column)?;
+                } else if *column == "list_match" {
+                    list_match = row.try_get(*column)?;
                 } else {
                     counts.insert(column, row.try_get::<Option<i64>, _>(*column)?.unwrap_or(0));
                 }
@@ -164,7 +176,8 @@ impl Store {
             resets_on_device_1h: n("resets_on_device_1h"),
             resets_for_user_1h: n("resets_for_user_1h"),
         };
-        Ok(Prepared { visitor, linkage, user_key })
+        let list_match = list_match.as_deref().and_then(parse_match);
+        Ok(Prepared { visitor, linkage, user_key, list_match })
     }
 
     /// Stores a scored event, its visitor and keys, and the device-user link, in one
@@ -293,10 +306,11 @@ mod tests {
         for event_type in EventType::ALL {
             let query = crate::linkage::query(event_type);
             let plan = plan_of(query.sql.clone()).await;
-            let steps: Vec<&String> =
-                plan.iter().filter(|s| s.contains(" events ") || s.contains(" device_users ")).collect();
-            // One step per column; DISTINCT adds a temporary B-tree step, not a table access.
-            assert_eq!(steps.len(), query.columns.len(), "{event_type:?}: {plan:?}");
+            let tables = [" events ", " device_users ", " tenant_lists "];
+            let steps: Vec<&String> = plan.iter().filter(|s| tables.iter().any(|t| s.contains(t))).collect();
+            // At least one step per column (the list match has one per kind); DISTINCT adds a
+            // temporary B-tree step, not a table access.
+            assert!(steps.len() >= query.columns.len(), "{event_type:?}: {plan:?}");
             for step in steps {
                 assert!(step.starts_with("SEARCH "), "{event_type:?}: {step}");
                 assert!(

@@ -21,6 +21,7 @@ pub mod reputation;
 pub mod retention;
 pub mod search;
 pub mod settings;
+pub mod tenant_lists;
 pub mod tenants;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -27,10 +27,13 @@ pub(crate) enum Param {
     PhoneRange,
     Referrer,
     Promo,
+    Domain,
+    ParentDomain,
+    IpKey,
 }
 
 impl Param {
-    const ALL: [Param; 13] = [
+    const ALL: [Param; 16] = [
         Param::Tenant,
         Param::Visitor,
         Param::User,
@@ -44,6 +47,9 @@ impl Param {
         Param::PhoneRange,
         Param::Referrer,
         Param::Promo,
+        Param::Domain,
+        Param::ParentDomain,
+        Param::IpKey,
     ];
 
     fn placeholder(self) -> &'static str {
@@ -61,6 +67,9 @@ impl Param {
             Param::PhoneRange => ":phone_range",
             Param::Referrer => ":referrer",
             Param::Promo => ":promo",
+            Param::Domain => ":domain",
+            Param::ParentDomain => ":parent_domain",
+            Param::IpKey => ":ip_key",
         }
     }
 }
@@ -95,6 +104,24 @@ const COMMON: &[(&str, &str)] = &[
          AND user_key <> :user LIMIT :cap) AS c)",
     ),
     ("payload_uses", "(SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE tenant_id = :tenant AND payload_id = :payload LIMIT 1) AS c)"),
+    // The tenant's list entry for this event, a block before an allow ('block' > 'allow').
+    (
+        "list_match",
+        "(SELECT m FROM (\
+            SELECT action, action || ' ' || kind || ' ' || value AS m FROM tenant_lists \
+                WHERE tenant_id = :tenant AND kind = 'email' AND value = :email \
+            UNION ALL SELECT action, action || ' ' || kind || ' ' || value FROM tenant_lists \
+                WHERE tenant_id = :tenant AND kind = 'email_domain' AND value = :domain \
+            UNION ALL SELECT action, action || ' ' || kind || ' ' || value FROM tenant_lists \
+                WHERE tenant_id = :tenant AND kind = 'email_domain' AND value = :parent_domain \
+            UNION ALL SELECT action, action || ' ' || kind || ' ' || value FROM tenant_lists \
+                WHERE tenant_id = :tenant AND kind = 'visitor' AND value = :visitor \
+            UNION ALL SELECT action, action || ' ' || kind || ' ' || value FROM tenant_lists \
+                WHERE tenant_id = :tenant AND kind = 'ip' AND value = :ip \
+            UNION ALL SELECT action, action || ' ' || kind || ' ' || value FROM tenant_lists \
+                WHERE tenant_id = :tenant AND kind = 'cidr' AND range_start <= :ip_key AND range_end >= :ip_key \
+         ) AS l ORDER BY l.action DESC LIMIT 1)",
+    ),
 ];
 
 const SIGNUP: &[(&str, &str)] = &[

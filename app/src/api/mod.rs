@@ -7,6 +7,7 @@ mod events;
 #[cfg(feature = "ssr")]
 mod guard;
 mod keys;
+mod lists;
 mod session;
 mod tenants;
 
@@ -14,6 +15,7 @@ pub use audit::*;
 pub use data::*;
 pub use events::*;
 pub use keys::*;
+pub use lists::*;
 pub use session::*;
 pub use tenants::*;
 

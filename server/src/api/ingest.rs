@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::Json;
 use doorman_engine::derive::derive;
 use doorman_engine::input::IngestRequest;
+use doorman_engine::lists::ListMatch;
 use doorman_engine::score::{assess, Check, Decision, RiskBand};
 use doorman_store::now_ms;
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,9 @@ pub struct IngestResponse {
     pub triggered_rules: Vec<TriggeredRule>,
     pub all_checks: Vec<Check>,
     pub derived_signals: serde_json::Value,
+    /// The tenant's allow or block entry that decided the event, which the score did not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub list_match: Option<ListMatch>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -46,12 +50,18 @@ pub async fn ingest(
     let mut prepared =
         state.store.prepare_event(&key.tenant_id, &req, &signals, now, rules.limits.count_cap()).await?;
     prepared.linkage.measure_travel(&state.geo.places, signals.ip.country.as_deref());
-    let assessment = assess(&req, &signals, &prepared.linkage, &rules);
+    let mut assessment = assess(&req, &signals, &prepared.linkage, &rules);
+    if let Some(list) = prepared.list_match.clone() {
+        assessment.apply_list(list);
+    }
     state.metrics.record_assessment(&assessment);
 
     let mut derived = serde_json::to_value(&signals).map_err(ApiError::internal)?;
     derived["linkage"] = serde_json::to_value(&prepared.linkage).map_err(ApiError::internal)?;
     derived["identification"] = serde_json::to_value(&prepared.visitor).map_err(ApiError::internal)?;
+    if let Some(list) = &assessment.list_match {
+        derived["listMatch"] = serde_json::to_value(list).map_err(ApiError::internal)?;
+    }
 
     let event_id = state
         .store
@@ -84,6 +94,7 @@ pub async fn ingest(
             .map(|c| TriggeredRule { code: c.code.clone(), label: c.label.clone(), weight: c.weight })
             .collect(),
         all_checks: assessment.checks,
+        list_match: assessment.list_match,
         derived_signals: derived,
     }))
 }

@@ -9,5 +9,6 @@ mod flows;
 mod harness;
 mod ingest;
 mod lifecycle;
+mod lists;
 mod operators;
 mod scale;

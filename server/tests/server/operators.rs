@@ -8,13 +8,13 @@ use serde_json::Value;
 use crate::dashboard::{get_page, sign_in};
 use crate::harness::{seed_003_signup, TestApp};
 
-struct Session<'a> {
+pub(crate) struct Session<'a> {
     app: &'a TestApp,
     cookie: String,
 }
 
 impl Session<'_> {
-    async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> (u16, String) {
+    pub(crate) async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> (u16, String) {
         let res = self
             .app
             .http
@@ -29,12 +29,12 @@ impl Session<'_> {
     }
 }
 
-async fn session<'a>(app: &'a TestApp, email: &str, password: &str) -> Session<'a> {
+pub(crate) async fn session<'a>(app: &'a TestApp, email: &str, password: &str) -> Session<'a> {
     Session { app, cookie: sign_in(app, email, password).await.expect("session") }
 }
 
 /// Signed-in sessions of a super admin and of a client admin of the app's tenant, acme.
-async fn root_and_acme_ops(app: &TestApp) -> (Session<'_>, Session<'_>) {
+pub(crate) async fn root_and_acme_ops(app: &TestApp) -> (Session<'_>, Session<'_>) {
     app.store.create_admin("root@example.com", "super-secret-pass", Role::SuperAdmin, None).await.unwrap();
     app.store
         .create_admin("ops@acme.test", "acme-admin-pass", Role::ClientAdmin, Some(&app.tenant_id))
