@@ -5,8 +5,8 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use crate::pages::{
-    AdminHome, ApiKeysPage, AuditPage, ClientAdminHome, ClientsPage, DataPage, EventDetailPage, EventsPage, ListsPage,
-    Home, LoginPage, NotFound, TenantPage,
+    AdminHome, ApiKeysPage, AuditPage, ClientAdminHome, ClientsPage, DataPage, EventDetailPage, EventsPage,
+    Home, ListsPage, LoginPage, NotFound, TenantPage,
 };
 
 /// The HTML document around the app, rendered on the server only.

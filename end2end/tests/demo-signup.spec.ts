@@ -1,7 +1,7 @@
-import { test, expect, chromium, type Page } from '@playwright/test';
+import { test, expect, chromium, type Browser, type Page } from '@playwright/test';
 
 // A person's browser: headful (inside Xvfb) and without the automation switches.
-async function humanBrowser() {
+async function humanBrowser(contextOptions: Parameters<Browser['newContext']>[0] = {}) {
   const browser = await chromium.launch({
     headless: false,
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -9,7 +9,7 @@ async function humanBrowser() {
     args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run',
       '--disable-quic', '--disable-blink-features=AutomationControlled'],
   });
-  return { browser, context: await browser.newContext() };
+  return { browser, context: await browser.newContext(contextOptions) };
 }
 
 // Key by key with an uneven rhythm, as people type.
@@ -132,4 +132,70 @@ test('an automated browser is blocked as a bot', async ({ page }) => {
   await page.getByRole('button', { name: 'Sign up' }).click();
   await expect(page.locator('#result')).toHaveAttribute('data-decision', 'BLOCK');
   await expect(page.locator('#rules')).toContainText('BOT_DETECTED');
+});
+
+// Pointer moved along a curve with uneven timing, as a person reaching for a form does.
+async function movePointerLikeAPerson(page: Page) {
+  for (let i = 0; i < 20; i++) {
+    await page.mouse.move(110 + i * 8 + Math.sin(i / 3) * 12, 150 + Math.cos(i / 4) * 20 + i * 3, { steps: 2 });
+    await page.waitForTimeout(35 + ((i * 41) % 55));
+  }
+}
+
+test('the person logs in on the demo login page, and a wrong password is refused', async () => {
+  const { browser, context } = await humanBrowser();
+  const page = await context.newPage();
+  const logIn = async (password: string) => {
+    await page.goto('/demo/login');
+    await expect(page.locator('form#login[data-ready="true"]')).toBeVisible();
+    const started = Date.now();
+    await movePointerLikeAPerson(page);
+    await typeLikeAPerson(page, 'input[name="email"]', 'ada@example.com');
+    await typeLikeAPerson(page, 'input[name="password"]', password);
+    const waited = Date.now() - started;
+    if (waited < 3500) await page.waitForTimeout(3500 - waited);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    const result = page.locator('#result');
+    await expect(result).toBeVisible();
+    return result;
+  };
+  const ok = await logIn('a long passphrase');
+  await expect(ok).toHaveAttribute('data-decision', 'ALLOW');
+  await expect(page.locator('#outcome')).toHaveText('Welcome back!');
+  await page.screenshot({ path: test.info().outputPath('demo-login.png'), fullPage: true });
+
+  const wrong = await logIn('not my passphrase');
+  await expect(wrong).toHaveAttribute('data-status', '401');
+  await expect(page.locator('#outcome')).toHaveText('Wrong email or password');
+  await browser.close();
+});
+
+test('the demo SMS page sends five codes to one browser and refuses the sixth', async () => {
+  test.setTimeout(120_000);
+  // Another person's computer: a screen of its own makes it another device.
+  const { browser, context } = await humanBrowser({ screen: { width: 1680, height: 1050 }, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const request = async () => {
+    await page.goto('/demo/sms');
+    await expect(page.locator('form#sms[data-ready="true"]')).toBeVisible();
+    const started = Date.now();
+    await movePointerLikeAPerson(page);
+    await typeLikeAPerson(page, 'input[name="phone"]', '+33 6 12 34 56 78');
+    const waited = Date.now() - started;
+    if (waited < 3500) await page.waitForTimeout(3500 - waited);
+    await page.getByRole('button', { name: 'Send code' }).click();
+    await expect(page.locator('#result')).toBeVisible();
+    return page.locator('#result');
+  };
+  for (let n = 1; n <= 5; n++) {
+    const result = await request();
+    await expect(result).toHaveAttribute('data-decision', 'ALLOW');
+    await expect(page.locator('#outcome')).toHaveText('We sent you a code.');
+  }
+  const sixth = await request();
+  await expect(sixth).toHaveAttribute('data-decision', 'BLOCK');
+  await expect(page.locator('#rules')).toContainText('SMS_VELOCITY_DEVICE');
+  await expect(page.locator('#outcome')).toHaveText('No code can be sent to this number');
+  await page.screenshot({ path: test.info().outputPath('demo-sms.png'), fullPage: true });
+  await browser.close();
 });

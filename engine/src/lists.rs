@@ -121,10 +121,12 @@ pub fn parse_entry(kind: ListKind, raw: &str) -> Result<ListEntry, EngineError> 
             (ip.to_string(), Some((ip_key(ip), ip_key(ip))))
         }
         ListKind::Cidr => {
-            let (address, bits) = raw.split_once('/').ok_or_else(|| bad("is not a CIDR range (a.b.c.d/n)"))?;
+            let (address, bits) =
+                raw.split_once('/').ok_or_else(|| bad("is not a CIDR range (a.b.c.d/n)"))?;
             let ip = address.parse::<IpAddr>().map_err(|_| bad("does not start with an IP address"))?;
             let bits: u32 = bits.parse().map_err(|_| bad("has no prefix length after /"))?;
-            let (first, last, canonical) = cidr_bounds(ip, bits).ok_or_else(|| bad("has a prefix length too long"))?;
+            let (first, last, canonical) =
+                cidr_bounds(ip, bits).ok_or_else(|| bad("has a prefix length too long"))?;
             (canonical, Some((first, last)))
         }
     };
@@ -220,7 +222,10 @@ mod tests {
 
     #[test]
     fn subdomains_are_listed_under_their_parent() {
-        assert_eq!(domain_candidates("eu.evil.example"), ("eu.evil.example".into(), Some("evil.example".into())));
+        assert_eq!(
+            domain_candidates("eu.evil.example"),
+            ("eu.evil.example".into(), Some("evil.example".into()))
+        );
         assert_eq!(domain_candidates("evil.example"), ("evil.example".into(), None));
     }
 

@@ -255,11 +255,17 @@ static CATALOG: &[RuleDef] = &[
         default_weight: 60,
         applies_to: None,
         evaluate: |ctx| {
-            let others = ctx.linkage.other_users_on_device;
-            verdict(
-                others > 0,
-                format!("{} seen on this device", plural(others, "other user", "other users")),
-            )
+            let users = ctx.linkage.other_users_on_device;
+            if has_user(ctx) {
+                verdict(
+                    users > 0,
+                    format!("{} seen on this device", plural(users, "other user", "other users")),
+                )
+            } else {
+                // An event about nobody in particular (an SMS code for a number) shares the
+                // device with its one owner: only a second account makes it shared.
+                verdict(users > 1, format!("{} seen on this device", plural(users, "user", "users")))
+            }
         },
     },
     RuleDef {

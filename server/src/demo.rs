@@ -1,10 +1,13 @@
-//! The demo client: a signup page at `/demo` that embeds the collector, and a stand-in for
-//! the client's own backend at `/demo/api/signup` that forwards to the ingest API with the
-//! demo tenant's key, exactly as seed 003 tells a client to. On by default, off with
-//! `DOORMAN_DEMO=false`.
+//! The demo client: signup (`/demo`), login (`/demo/login`) and SMS-code (`/demo/sms`)
+//! pages that embed the collector, and a stand-in for the client's own backend under
+//! `/demo/api/` that forwards each to the ingest API with the demo tenant's key, exactly as
+//! seed 003 tells a client to, acts on the decision, and reports login outcomes as feedback.
+//! On by default, off with `DOORMAN_DEMO=false`.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -13,6 +16,7 @@ use axum::routing::{get_service, post};
 use axum::{Extension, Json, Router};
 use doorman_collector::payload::{BehaviorSignals, DeviceSignals};
 use doorman_engine::score::Decision;
+use doorman_store::credentials::{check_password_policy, hash_password, verify_password};
 use doorman_store::Store;
 use serde::Deserialize;
 use serde_json::json;
@@ -26,11 +30,13 @@ use crate::state::AppState;
 pub const DEMO_TENANT_SLUG: &str = "demo";
 const DEMO_KEY_NAME: &str = "demo backend";
 
-/// What the demo backend needs to call the ingest API like a client backend would.
+/// What the demo backend needs to call the ingest API like a client backend would, and the
+/// shop's own accounts (email → password hash).
 pub struct DemoBackend {
     api_key: String,
-    ingest_url: String,
+    api_base: String,
     http: reqwest::Client,
+    accounts: Mutex<HashMap<String, String>>,
 }
 
 impl DemoBackend {
@@ -47,79 +53,131 @@ impl DemoBackend {
             if addr.ip().is_unspecified() { SocketAddr::from(([127, 0, 0, 1], addr.port())) } else { addr };
         Ok(Self {
             api_key,
-            ingest_url: format!("http://{host}/api/v1/events/ingest"),
+            api_base: format!("http://{host}/api/v1"),
             http: reqwest::Client::new(),
+            accounts: Mutex::new(HashMap::new()),
         })
     }
 }
 
 pub fn router(site_root: &Path) -> Router<AppState> {
+    let page = |name: &str| get_service(ServeFile::new(site_root.join("demo").join(name)));
     Router::new()
-        .route_service("/demo", get_service(ServeFile::new(site_root.join("demo/index.html"))))
+        .route_service("/demo", page("index.html"))
+        .route_service("/demo/login", page("login.html"))
+        .route_service("/demo/sms", page("sms.html"))
+        .route_service("/demo/demo.js", page("demo.js"))
         .route("/demo/api/signup", post(signup))
+        .route("/demo/api/login", post(login))
+        .route("/demo/api/sms", post(sms))
 }
 
-/// What the demo page posts: seed 003's client payload.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SignupForm {
-    email: String,
-    /// Received like a real signup form sends it, and deliberately never forwarded.
-    #[serde(default)]
-    #[allow(dead_code)]
-    password: Option<String>,
-    fraud_signals: FraudSignals,
-}
-
+/// What the collector's `collect()` gives the page, posted along with the form.
 #[derive(Deserialize)]
 struct FraudSignals {
     device: Option<DeviceSignals>,
     behavior: Option<BehaviorSignals>,
 }
 
-async fn signup(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
-    ApiJson(form): ApiJson<SignupForm>,
-) -> Result<Response, ApiError> {
-    let demo = state.demo.clone().ok_or_else(|| ApiError::NotFound("the demo is disabled".into()))?;
-    // The real client IP, as a backend behind a proxy would read it.
-    let ip = headers
+/// The signup and login forms: seed 003's client payload.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AccountForm {
+    email: String,
+    password: String,
+    fraud_signals: FraudSignals,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SmsForm {
+    phone: String,
+    fraud_signals: FraudSignals,
+}
+
+/// The end user's IP as a backend behind a proxy reads it.
+fn client_ip(headers: &HeaderMap, connect: Option<Extension<ConnectInfo<SocketAddr>>>) -> Option<String> {
+    headers
         .get("x-forwarded-for")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(',').next())
         .map(|v| v.trim().to_string())
-        .or_else(|| connect.map(|Extension(ConnectInfo(addr))| addr.ip().to_string()));
-    let body = json!({
-        "type": "SIGNUP",
-        "email": form.email,
-        "externalUserId": form.email,
-        "ip": ip,
-        "device": form.fraud_signals.device,
-        "behavior": form.fraud_signals.behavior,
-    });
-    let response = demo
-        .http
-        .post(&demo.ingest_url)
-        .header("x-api-key", &demo.api_key)
-        .json(&body)
-        .send()
-        .await
-        .map_err(ApiError::internal)?;
-    if !response.status().is_success() {
-        let status = StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
-        let text = response.text().await.unwrap_or_default();
-        return Ok((status, [("content-type", "application/json")], text).into_response());
+        .or_else(|| connect.map(|Extension(ConnectInfo(addr))| addr.ip().to_string()))
+}
+
+/// Doorman's answer, or the response to pass on when it refused the event (a 422 for a
+/// number that is not one, say).
+enum Scored {
+    Event(IngestResponse),
+    Refused(Response),
+}
+
+impl DemoBackend {
+    async fn ingest(&self, body: &serde_json::Value) -> Result<Scored, ApiError> {
+        let response = self
+            .http
+            .post(format!("{}/events/ingest", self.api_base))
+            .header("x-api-key", &self.api_key)
+            .json(body)
+            .send()
+            .await
+            .map_err(ApiError::internal)?;
+        if !response.status().is_success() {
+            let status = StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+            let text = response.text().await.unwrap_or_default();
+            return Ok(Scored::Refused(
+                (status, [("content-type", "application/json")], text).into_response(),
+            ));
+        }
+        Ok(Scored::Event(response.json().await.map_err(ApiError::internal)?))
     }
-    let fraud: IngestResponse = response.json().await.map_err(ApiError::internal)?;
-    // A real backend shows end users nothing of the rules; the demo shows them to the
-    // integrator trying it, under `fraud`.
-    let (status, outcome) = match fraud.decision {
-        Decision::Block => (StatusCode::FORBIDDEN, json!({ "error": "Signup blocked" })),
-        Decision::Challenge => (StatusCode::OK, json!({ "challenge": "email_verification" })),
-        Decision::Allow => (StatusCode::OK, json!({ "user": { "email": body["email"] } })),
-    };
+
+    /// Tells Doorman how the login went, as a client backend should after every login.
+    async fn report(&self, event_id: &str, outcome: &str) {
+        let sent = self
+            .http
+            .post(format!("{}/events/{event_id}/feedback", self.api_base))
+            .header("x-api-key", &self.api_key)
+            .json(&json!({ "outcome": outcome }))
+            .send()
+            .await;
+        if let Err(err) = sent.and_then(|r| r.error_for_status()) {
+            tracing::warn!(error = %err, "demo: feedback not recorded");
+        }
+    }
+
+    fn account_password(&self, email: &str) -> Option<String> {
+        self.accounts.lock().ok()?.get(&account_key(email)).cloned()
+    }
+
+    fn open_account(&self, email: &str, password_hash: String) -> Result<(), ApiError> {
+        let mut accounts = self.accounts.lock().map_err(|_| ApiError::internal(PoisonedAccounts))?;
+        if accounts.len() >= MAX_DEMO_ACCOUNTS {
+            return Err(ApiError::Conflict("the demo shop is full: restart the server to empty it".into()));
+        }
+        accounts.insert(account_key(email), password_hash);
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("demo accounts lock poisoned")]
+struct PoisonedAccounts;
+
+/// The demo shop keeps its accounts in memory: enough for trying logins, and bounded.
+const MAX_DEMO_ACCOUNTS: usize = 10_000;
+
+fn account_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+fn demo(state: &AppState) -> Result<Arc<DemoBackend>, ApiError> {
+    state.demo.clone().ok_or_else(|| ApiError::NotFound("the demo is disabled".into()))
+}
+
+/// The page's answer: what a real backend tells its user, and under `fraud` what Doorman
+/// said, which a real backend never shows but the integrator trying the demo wants to see.
+fn answer(status: StatusCode, outcome: serde_json::Value, fraud: &IngestResponse) -> Response {
     let mut answer = outcome;
     answer["fraud"] = json!({
         "eventId": fraud.event_id,
@@ -129,5 +187,106 @@ async fn signup(
         "riskBand": fraud.risk_band,
         "triggeredRules": fraud.triggered_rules,
     });
-    Ok((status, Json(answer)).into_response())
+    (status, Json(answer)).into_response()
+}
+
+fn event(
+    event_type: &str,
+    email: Option<&str>,
+    ip: Option<String>,
+    signals: FraudSignals,
+) -> serde_json::Value {
+    json!({
+        "type": event_type,
+        "email": email,
+        "externalUserId": email.map(account_key),
+        "ip": ip,
+        "device": signals.device,
+        "behavior": signals.behavior,
+    })
+}
+
+async fn signup(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    ApiJson(form): ApiJson<AccountForm>,
+) -> Result<Response, ApiError> {
+    let demo = demo(&state)?;
+    // The password stays with the shop: only its hash, never sent to Doorman.
+    check_password_policy(&form.password)?;
+    let body = event("SIGNUP", Some(&form.email), client_ip(&headers, connect), form.fraud_signals);
+    let fraud = match demo.ingest(&body).await? {
+        Scored::Event(fraud) => fraud,
+        Scored::Refused(response) => return Ok(response),
+    };
+    let (status, outcome) = match fraud.decision {
+        Decision::Block => (StatusCode::FORBIDDEN, json!({ "error": "Signup blocked" })),
+        decision => {
+            let hash = hash_password(form.password).await?;
+            demo.open_account(&form.email, hash)?;
+            if decision == Decision::Challenge {
+                (StatusCode::OK, json!({ "challenge": "email_verification" }))
+            } else {
+                (StatusCode::OK, json!({ "user": { "email": body["email"] } }))
+            }
+        }
+    };
+    Ok(answer(status, outcome, &fraud))
+}
+
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    ApiJson(form): ApiJson<AccountForm>,
+) -> Result<Response, ApiError> {
+    let demo = demo(&state)?;
+    let body = event("LOGIN", Some(&form.email), client_ip(&headers, connect), form.fraud_signals);
+    let fraud = match demo.ingest(&body).await? {
+        Scored::Event(fraud) => fraud,
+        Scored::Refused(response) => return Ok(response),
+    };
+    // A blocked login is refused before the password is even checked: a credential-stuffing
+    // bot learns nothing about which passwords are right.
+    if fraud.decision == Decision::Block {
+        return Ok(answer(StatusCode::FORBIDDEN, json!({ "error": "Login blocked" }), &fraud));
+    }
+    let right = match demo.account_password(&form.email) {
+        Some(hash) => verify_password(form.password, hash).await,
+        None => false,
+    };
+    if !right {
+        demo.report(&fraud.event_id, "LOGIN_FAILED").await;
+        return Ok(answer(StatusCode::UNAUTHORIZED, json!({ "error": "Wrong email or password" }), &fraud));
+    }
+    demo.report(&fraud.event_id, "LOGIN_SUCCEEDED").await;
+    let outcome = match fraud.decision {
+        Decision::Challenge => json!({ "challenge": "email_code" }),
+        _ => json!({ "user": { "email": body["email"] } }),
+    };
+    Ok(answer(StatusCode::OK, outcome, &fraud))
+}
+
+async fn sms(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    ApiJson(form): ApiJson<SmsForm>,
+) -> Result<Response, ApiError> {
+    let demo = demo(&state)?;
+    let mut body = event("SMS_OTP", None, client_ip(&headers, connect), form.fraud_signals);
+    body["phone"] = json!(form.phone);
+    let fraud = match demo.ingest(&body).await? {
+        Scored::Event(fraud) => fraud,
+        Scored::Refused(response) => return Ok(response),
+    };
+    // The demo sends no SMS: a real backend would hand the code to its SMS provider here,
+    // and only when Doorman allows it.
+    let (status, outcome) = match fraud.decision {
+        Decision::Block => (StatusCode::FORBIDDEN, json!({ "error": "No code can be sent to this number" })),
+        Decision::Challenge => (StatusCode::OK, json!({ "challenge": "captcha" })),
+        Decision::Allow => (StatusCode::OK, json!({ "sent": true })),
+    };
+    Ok(answer(status, outcome, &fraud))
 }

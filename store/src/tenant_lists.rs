@@ -92,7 +92,11 @@ impl Store {
             .execute(pool)
             .await)?;
         if added == 0 {
-            return Err(StoreError::Conflict(format!("{} {} is already listed", entry.kind.as_str(), entry.value)));
+            return Err(StoreError::Conflict(format!(
+                "{} {} is already listed",
+                entry.kind.as_str(),
+                entry.value
+            )));
         }
         Ok(())
     }

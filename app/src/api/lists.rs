@@ -10,10 +10,7 @@ fn parse_opt<T>(
     value: Option<String>,
     parse: fn(&str) -> Result<T, doorman_engine::EngineError>,
 ) -> Result<Option<T>, ServerFnError> {
-    value
-        .filter(|v| !v.trim().is_empty())
-        .map(|v| parse(&v).map_err(invalid))
-        .transpose()
+    value.filter(|v| !v.trim().is_empty()).map(|v| parse(&v).map_err(invalid)).transpose()
 }
 
 #[cfg(feature = "ssr")]

@@ -34,7 +34,9 @@ pub fn ListsPage() -> impl IntoView {
         },
     );
     let param = move |name: &str| query.read().get(name).unwrap_or_default();
-    let select = move |name: &'static str, label: &'static str, options: &'static [(&'static str, &'static str)]| {
+    let select = move |name: &'static str,
+                       label: &'static str,
+                       options: &'static [(&'static str, &'static str)]| {
         let current = param(name);
         view! {
             <label>{label} " "

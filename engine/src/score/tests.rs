@@ -315,6 +315,17 @@ fn score_is_the_sum_of_fired_weights() {
 }
 
 #[test]
+fn an_anonymous_event_on_its_owners_device_is_not_reuse() {
+    let anonymous = IngestRequest { external_user_id: None, email: None, ..sms("+33612345678") };
+    let one = Linkage { other_users_on_device: 1, ..Default::default() };
+    assert_eq!(status(&run(&anonymous, &one), "DEVICE_REUSED"), CheckStatus::Pass);
+    let two = Linkage { other_users_on_device: 2, ..Default::default() };
+    let a = run(&anonymous, &two);
+    assert_eq!(check(&a, "DEVICE_REUSED").detail, "2 users seen on this device");
+    assert_eq!(status(&a, "DEVICE_REUSED"), CheckStatus::Fired);
+}
+
+#[test]
 fn travel_is_judged_by_distance_over_time() {
     let after = |country: &str, elapsed_ms: i64, ip: &str| {
         let mut linkage = Linkage {

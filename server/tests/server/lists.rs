@@ -31,12 +31,18 @@ async fn lists_decide_events_before_their_score(app: TestApp) {
     let (_, body) = app.ingest(&signup("mallory@example.com", "81.2.3.4")).await;
     assert_eq!((body["riskScore"].as_i64(), body["decision"].as_str()), (Some(0), Some("BLOCK")), "{body}");
     assert_eq!(body["riskBand"], "BLOCK");
-    assert_eq!(body["listMatch"], json!({"action": "block", "kind": "email", "value": "mallory@example.com"}));
+    assert_eq!(
+        body["listMatch"],
+        json!({"action": "block", "kind": "email", "value": "mallory@example.com"})
+    );
     assert_eq!(body["derivedSignals"]["listMatch"]["kind"], "email");
 
     // A subdomain of a blocked domain, and an address inside a blocked range.
     let (_, body) = app.ingest(&signup("a@eu.evil.example", "81.2.3.4")).await;
-    assert_eq!((body["decision"].as_str(), body["listMatch"]["value"].as_str()), (Some("BLOCK"), Some("evil.example")));
+    assert_eq!(
+        (body["decision"].as_str(), body["listMatch"]["value"].as_str()),
+        (Some("BLOCK"), Some("evil.example"))
+    );
     let (_, body) = app.ingest(&signup("b@example.org", "198.51.100.77")).await;
     assert_eq!(body["listMatch"]["value"], "198.51.100.0/24", "{body}");
 
@@ -47,9 +53,15 @@ async fn lists_decide_events_before_their_score(app: TestApp) {
     let (_, body) = app.ingest(&tester).await;
     assert!(body["riskScore"].as_i64().unwrap() >= 120, "{body}");
     assert!(fired(&body).contains(&"ACCOUNTS_PER_DEVICE".to_string()));
-    assert_eq!((body["decision"].as_str(), body["listMatch"]["action"].as_str()), (Some("ALLOW"), Some("allow")));
+    assert_eq!(
+        (body["decision"].as_str(), body["listMatch"]["action"].as_str()),
+        (Some("ALLOW"), Some("allow"))
+    );
     let (_, body) = app.ingest(&signup("qa@example.com", "198.51.100.5")).await;
-    assert_eq!((body["decision"].as_str(), body["listMatch"]["action"].as_str()), (Some("BLOCK"), Some("block")));
+    assert_eq!(
+        (body["decision"].as_str(), body["listMatch"]["action"].as_str()),
+        (Some("BLOCK"), Some("block"))
+    );
 
     // An allowed address; and events that match nothing carry no listMatch.
     let (_, body) = app.ingest(&signup("c@example.org", "81.0.0.99")).await;
@@ -60,8 +72,9 @@ async fn lists_decide_events_before_their_score(app: TestApp) {
     // Another tenant's lists do not apply.
     let other = app.store.create_tenant("globex", "Globex").await.unwrap();
     let (_, other_key) = app.store.create_api_key(&other.id, "k").await.unwrap();
-    let (_, body) =
-        app.ingest_raw(Some(&other_key), serde_json::to_vec(&signup("mallory@example.com", "81.2.3.4")).unwrap()).await;
+    let (_, body) = app
+        .ingest_raw(Some(&other_key), serde_json::to_vec(&signup("mallory@example.com", "81.2.3.4")).unwrap())
+        .await;
     assert_eq!(body["decision"], "ALLOW", "{body}");
 }
 
@@ -71,7 +84,8 @@ on_both_backends!(TestApp::on => lists_decide_events_before_their_score);
 async fn client_admins_manage_their_own_lists_only() {
     let app = TestApp::start().await;
     let (root, ops) = root_and_acme_ops(&app).await;
-    let add = |action, kind, value| [("action", action), ("kind", kind), ("value", value), ("note", "chargebacks")];
+    let add =
+        |action, kind, value| [("action", action), ("kind", kind), ("value", value), ("note", "chargebacks")];
 
     let (status, body) = ops.call("add-list-entry", &add("block", "cidr", "203.0.113.9/24")).await;
     assert_eq!(status, 200, "{body}");
@@ -102,7 +116,10 @@ async fn client_admins_manage_their_own_lists_only() {
 
     // Globex's admin sees none of it and cannot remove it; the super admin has no lists.
     let globex = app.store.create_tenant("globex", "Globex").await.unwrap();
-    app.store.create_admin("ops@globex.test", "globex-admin-pass", Role::ClientAdmin, Some(&globex.id)).await.unwrap();
+    app.store
+        .create_admin("ops@globex.test", "globex-admin-pass", Role::ClientAdmin, Some(&globex.id))
+        .await
+        .unwrap();
     let other = session(&app, "ops@globex.test", "globex-admin-pass").await;
     let (_, body) = other.call("list-entries", &[]).await;
     assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["total"], 0);
