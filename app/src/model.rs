@@ -207,3 +207,23 @@ pub struct ListEntriesPage {
     pub page: i64,
     pub page_size: i64,
 }
+
+/// A webhook of the tenant with its delivery counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebhookView {
+    pub id: String,
+    pub url: String,
+    pub decisions: String,
+    pub created_at: i64,
+    pub delivered: i64,
+    pub failed: i64,
+    pub pending: i64,
+    pub last_error: Option<String>,
+}
+
+/// A webhook just created, with its signing secret (shown once).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreatedWebhook {
+    pub url: String,
+    pub secret: String,
+}

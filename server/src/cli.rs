@@ -242,6 +242,7 @@ async fn serve(db: &DbConfig, config: ServeConfig) -> CliResult {
             std::time::Duration::from_secs(state.config.retention_interval_secs),
         );
     }
+    crate::webhooks::spawn(state.store.clone(), state.config.webhooks.clone());
     let app = crate::routes::router(state);
     tracing::info!(%addr, demo, "doorman listening");
     if demo {

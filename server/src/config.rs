@@ -166,6 +166,27 @@ pub struct ServeConfig {
     /// Seconds between retention purges of expired events (0 = never purge).
     #[arg(long, env = "DOORMAN_RETENTION_INTERVAL_SECS", default_value_t = 3600)]
     pub retention_interval_secs: u64,
+    #[command(flatten)]
+    pub webhooks: WebhookConfig,
+}
+
+/// How webhook deliveries are sent.
+#[derive(Debug, Clone, Args)]
+pub struct WebhookConfig {
+    /// Milliseconds between looks for due deliveries (0: send none from this server).
+    #[arg(long = "webhook-poll-ms", env = "DOORMAN_WEBHOOK_POLL_MS", default_value_t = 1000)]
+    pub poll_ms: u64,
+    /// Pause before the first retry, in milliseconds; each later one is six times longer
+    /// (10 s, 1 min, 6 min, 36 min, 3.6 h by default), and the sixth failure gives up.
+    #[arg(long = "webhook-retry-base-ms", env = "DOORMAN_WEBHOOK_RETRY_BASE_MS", default_value_t = 10_000)]
+    pub retry_base_ms: u64,
+    /// Seconds a receiver has to answer.
+    #[arg(long = "webhook-timeout-secs", env = "DOORMAN_WEBHOOK_TIMEOUT_SECS", default_value_t = 10)]
+    pub timeout_secs: u64,
+    /// Allow webhooks to loopback, private and link-local addresses. Off, a tenant cannot
+    /// make this server call into the network it runs in.
+    #[arg(long = "webhook-allow-private", env = "DOORMAN_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub allow_private: bool,
 }
 
 impl ServeConfig {

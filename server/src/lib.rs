@@ -14,3 +14,4 @@ pub mod retention;
 pub mod routes;
 pub mod state;
 pub mod telemetry;
+pub mod webhooks;

@@ -40,6 +40,7 @@ impl Store {
             AND NOT EXISTS (SELECT 1 FROM device_users d WHERE d.tenant_id = $1 AND d.visitor_id = $2)";
         let visitor = format!("DELETE FROM visitors WHERE tenant_id = $1 AND id = $2 AND {orphan}");
         let keys = "DELETE FROM visitor_keys WHERE tenant_id = $1 AND visitor_id = $2";
+        let deliveries = "DELETE FROM webhook_deliveries WHERE tenant_id = $1 AND user_key = $2";
         let erased = with_writer!(self, pool => {
             // Deletes come first: a SQLite transaction that starts by writing never has to
             // upgrade a read lock, which concurrent ingest could refuse.
@@ -48,6 +49,7 @@ impl Store {
             let events = touched.len() as u64;
             let linked: Vec<String> = sqlx::query_scalar(links).bind(tenant_id).bind(user).fetch_all(&mut *tx).await?;
             let device_links = linked.len() as u64;
+            sqlx::query(deliveries).bind(tenant_id).bind(user).execute(&mut *tx).await?;
             touched.extend(linked);
             touched.sort();
             touched.dedup();

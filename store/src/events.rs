@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use doorman_engine::linkage::{Linkage, PreviousLogin};
 use doorman_engine::lists::{self, domain_candidates, ListMatch};
-use doorman_engine::score::Assessment;
+use doorman_engine::score::{Assessment, Decision};
 use serde::{Deserialize, Serialize};
 
 use sqlx::Row;
@@ -16,6 +16,7 @@ use crate::db::{with_pool, with_writer};
 use crate::linkage::{self, Param};
 use crate::tenant_lists::parse_match;
 use crate::visitors::{DeviceKeys, VisitorMatch, INSERT_VISITOR, LINK_KEY, TOUCH_VISITOR};
+use crate::webhooks::{webhook_payload, ENQUEUE_DELIVERIES};
 use crate::{ids, Result, Store, StoreError};
 
 const HOUR_MS: i64 = 60 * 60 * 1000;
@@ -219,6 +220,11 @@ impl Store {
         let link_user = "INSERT INTO device_users (tenant_id, visitor_id, user_key, first_seen_at, last_seen_at) \
             VALUES ($1, $2, $3, $4, $4) ON CONFLICT (tenant_id, visitor_id, user_key) DO UPDATE SET last_seen_at = excluded.last_seen_at";
         let touch = "UPDATE api_keys SET last_used_at = $3 WHERE tenant_id = $1 AND id = $2";
+        // Only decisions a webhook may be for, and only the tenant's webhooks that want it.
+        let notify = (assessment.decision != Decision::Allow).then(|| {
+            let payload = webhook_payload(&id, req, prepared, assessment, now);
+            (payload, format!("%,{},%", assessment.decision.as_str()))
+        });
         with_writer!(self, pool => {
             let mut tx = pool.begin().await?;
             let upsert = if visitor.is_new { INSERT_VISITOR } else { TOUCH_VISITOR };
@@ -259,6 +265,10 @@ impl Store {
             }
             if let Some(key_id) = touch_key {
                 sqlx::query(touch).bind(tenant_id).bind(key_id).bind(now).execute(&mut *tx).await?;
+            }
+            if let Some((payload, pattern)) = &notify {
+                sqlx::query(ENQUEUE_DELIVERIES).bind(tenant_id).bind(&id).bind(&prepared.user_key).bind(payload)
+                    .bind(now).bind(pattern).execute(&mut *tx).await?;
             }
             tx.commit().await?;
         });

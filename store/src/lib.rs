@@ -27,6 +27,7 @@ pub mod tenants;
 pub mod testing;
 pub mod throttle;
 pub mod visitors;
+pub mod webhooks;
 
 pub use db::Store;
 pub use error::StoreError;

@@ -101,6 +101,10 @@ impl Store {
         let visitors = "DELETE FROM visitors WHERE tenant_id = $1 AND id IN \
             (SELECT id FROM visitors WHERE tenant_id = $1 AND last_seen_at < $2 LIMIT $3) RETURNING id";
         let keys = "DELETE FROM visitor_keys WHERE tenant_id = $1 AND visitor_id = $2";
+        // Deliveries are a log of notifications: kept 30 days, less when events are.
+        let deliveries = "DELETE FROM webhook_deliveries WHERE tenant_id = $1 AND id IN \
+            (SELECT id FROM webhook_deliveries WHERE tenant_id = $1 AND created_at < $2 LIMIT $3)";
+        let deliveries_cutoff = cutoff.max(now - 30 * DAY_MS);
         let count = "UPDATE tenants SET purged_events = purged_events + $2, last_purge_at = $3 WHERE id = $1";
         let purged = with_writer!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -111,6 +115,7 @@ impl Store {
                 sqlx::query(keys).bind(tenant_id).bind(visitor_id).execute(&mut *tx).await?;
             }
             let visitors = gone.len() as u64;
+            sqlx::query(deliveries).bind(tenant_id).bind(deliveries_cutoff).bind(batch).execute(&mut *tx).await?;
             sqlx::query(count).bind(tenant_id).bind(events as i64).bind(now).execute(&mut *tx).await?;
             tx.commit().await?;
             Purged { events, device_links, visitors }

@@ -10,6 +10,7 @@ mod keys;
 mod lists;
 mod session;
 mod tenants;
+mod webhooks;
 
 pub use audit::*;
 pub use data::*;
@@ -18,6 +19,7 @@ pub use keys::*;
 pub use lists::*;
 pub use session::*;
 pub use tenants::*;
+pub use webhooks::*;
 
 /// The message of a failed server function, as the page shows it.
 pub fn error_message(e: &leptos::prelude::ServerFnError) -> String {

@@ -34,6 +34,7 @@ pub fn Frame(title: &'static str, children: Children) -> impl IntoView {
                                 ("/client-admin/events", "Events"),
                                 ("/client-admin/api-keys", "API keys"),
                                 ("/client-admin/lists", "Lists"),
+                                ("/client-admin/webhooks", "Webhooks"),
                                 ("/client-admin/data", "Data"),
                                 ("/client-admin/audit", "Audit log"),
                             ],

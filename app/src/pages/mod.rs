@@ -11,6 +11,7 @@ mod lists;
 mod login;
 mod not_found;
 mod tenant;
+mod webhooks;
 
 pub use admin_home::AdminHome;
 pub use api_keys::ApiKeysPage;
@@ -25,3 +26,4 @@ pub use lists::ListsPage;
 pub use login::LoginPage;
 pub use not_found::NotFound;
 pub use tenant::TenantPage;
+pub use webhooks::WebhooksPage;

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use doorman_server::cli::build_state;
-use doorman_server::config::ServeConfig;
+use doorman_server::config::{ServeConfig, WebhookConfig};
 use doorman_store::testing::{Backend, TestDb};
 use doorman_store::Store;
 use serde_json::{json, Value};
@@ -148,8 +148,11 @@ async fn serve(store: Store, data_dir: PathBuf, options: &Options) -> String {
         rate_limit: options.rate_limit,
         rate_limit_burst: options.rate_limit_burst,
         retention_interval_secs: 0,
+        // The tests' receivers listen on loopback, and retries come quickly.
+        webhooks: WebhookConfig { poll_ms: 50, retry_base_ms: 200, timeout_secs: 2, allow_private: true },
     };
     let state = build_state(store, config).await.unwrap();
+    doorman_server::webhooks::spawn(state.store.clone(), state.config.webhooks.clone());
     let router = doorman_server::routes::router(state);
     tokio::spawn(async move {
         axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();

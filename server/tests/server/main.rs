@@ -12,3 +12,4 @@ mod lifecycle;
 mod lists;
 mod operators;
 mod scale;
+mod webhooks;

@@ -1,0 +1,175 @@
+//! Webhooks for BLOCK and CHALLENGE decisions: delivered signed to a real HTTP receiver,
+//! retried when it fails, never sent for an allowed event.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::Router;
+use doorman_store::on_both_backends;
+use serde_json::Value;
+
+use crate::harness::{seed_003_signup, TestApp};
+
+#[derive(Default)]
+struct Inbox {
+    received: Vec<(HeaderMap, String)>,
+    /// Requests still to answer 500 before answering 204.
+    fail_next: usize,
+}
+
+/// A webhook receiver on loopback; gives its URL and what it received.
+async fn receiver(fail_first: usize) -> (String, Arc<Mutex<Inbox>>) {
+    let inbox = Arc::new(Mutex::new(Inbox { fail_next: fail_first, ..Inbox::default() }));
+    let state = inbox.clone();
+    let app = Router::new().route(
+        "/hook",
+        post(move |headers: HeaderMap, body: String| {
+            let state = state.clone();
+            async move {
+                let mut inbox = state.lock().unwrap();
+                inbox.received.push((headers, body));
+                if inbox.fail_next > 0 {
+                    inbox.fail_next -= 1;
+                    StatusCode::INTERNAL_SERVER_ERROR
+                } else {
+                    StatusCode::NO_CONTENT
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr: SocketAddr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/hook"), inbox)
+}
+
+/// Waits up to ten seconds for the receiver to have `n` requests.
+async fn wait_for(inbox: &Arc<Mutex<Inbox>>, n: usize) {
+    for _ in 0..200 {
+        if inbox.lock().unwrap().received.len() >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the receiver got {} of {n} requests", inbox.lock().unwrap().received.len());
+}
+
+async fn blocked_signup(app: &TestApp) -> Value {
+    app.ingest(&seed_003_signup("ada@example.com", "fp-shared")).await;
+    let (_, blocked) = app.ingest(&seed_003_signup("bob@example.org", "fp-shared")).await;
+    assert_eq!(blocked["decision"], "BLOCK");
+    blocked
+}
+
+async fn a_blocked_event_is_delivered_signed_and_an_allowed_one_is_not(app: TestApp) {
+    let (url, inbox) = receiver(0).await;
+    let (_, secret) = app.store.create_webhook(&app.tenant_id, &url, "BLOCK").await.unwrap();
+    let blocked = blocked_signup(&app).await;
+    wait_for(&inbox, 1).await;
+    // Time for a wrongly queued delivery of the allowed signup to arrive too.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let inbox = inbox.lock().unwrap();
+    assert_eq!(inbox.received.len(), 1, "only the blocked event is sent");
+    let (headers, body) = &inbox.received[0];
+    let sent: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(sent["eventId"], blocked["eventId"]);
+    assert_eq!(sent["decision"], "BLOCK");
+    assert_eq!(sent["triggeredRules"][0], "DEVICE_REUSED");
+    assert!(sent.get("email").is_none(), "{sent}");
+    assert_eq!(headers["doorman-event"], blocked["eventId"].as_str().unwrap());
+
+    // The receiver checks the signature as the README tells it to.
+    let header = headers["doorman-signature"].to_str().unwrap();
+    let t: i64 = header.split(',').next().unwrap().strip_prefix("t=").unwrap().parse().unwrap();
+    assert!((doorman_store::now_ms() / 1000 - t).abs() < 60);
+    assert_eq!(header, doorman_server::webhooks::signature(&secret, t, body));
+}
+
+async fn a_failing_receiver_gets_the_delivery_again(app: TestApp) {
+    let (url, inbox) = receiver(2).await;
+    app.store.create_webhook(&app.tenant_id, &url, "BLOCK,CHALLENGE").await.unwrap();
+    blocked_signup(&app).await;
+    wait_for(&inbox, 3).await;
+    let bodies: Vec<String> = inbox.lock().unwrap().received.iter().map(|(_, b)| b.clone()).collect();
+    assert!(bodies.iter().all(|b| b == &bodies[0]), "every attempt sends the same delivery");
+    let mut hooks = app.store.list_webhooks(&app.tenant_id).await.unwrap();
+    for _ in 0..40 {
+        if hooks[0].delivered == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        hooks = app.store.list_webhooks(&app.tenant_id).await.unwrap();
+    }
+    assert_eq!((hooks[0].delivered, hooks[0].pending, hooks[0].failed), (1, 0, 0), "{hooks:?}");
+}
+
+async fn deliveries_stay_inside_their_tenant(app: TestApp) {
+    let (url, inbox) = receiver(0).await;
+    let other = app.store.create_tenant("globex", "Globex").await.unwrap();
+    app.store.create_webhook(&other.id, &url, "BLOCK").await.unwrap();
+    blocked_signup(&app).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(inbox.lock().unwrap().received.is_empty(), "acme's events never reach globex's webhook");
+    assert!(app.store.list_webhooks(&app.tenant_id).await.unwrap().is_empty());
+    assert!(!app
+        .store
+        .delete_webhook(&app.tenant_id, &app.store.list_webhooks(&other.id).await.unwrap()[0].id)
+        .await
+        .unwrap());
+}
+
+on_both_backends!(TestApp::on =>
+    a_blocked_event_is_delivered_signed_and_an_allowed_one_is_not,
+    a_failing_receiver_gets_the_delivery_again,
+    deliveries_stay_inside_their_tenant,
+);
+
+#[tokio::test]
+async fn client_admins_manage_their_webhooks_from_the_dashboard() {
+    let app = TestApp::start().await;
+    let (root, ops) = crate::operators::root_and_acme_ops(&app).await;
+    let (url, inbox) = receiver(0).await;
+
+    let (status, body) = ops.call("create-webhook", &[("url", &url), ("block", "on")]).await;
+    assert_eq!(status, 200, "{body}");
+    let created: Value = serde_json::from_str(&body).unwrap();
+    let secret = created["secret"].as_str().unwrap();
+    assert!(secret.starts_with("whsec_"), "{created}");
+    for form in [vec![("url", "ftp://example.com"), ("block", "on")], vec![("url", url.as_str())]] {
+        let (status, body) = ops.call("create-webhook", &form).await;
+        assert_eq!(status, 422, "{form:?}: {body}");
+    }
+
+    blocked_signup(&app).await;
+    wait_for(&inbox, 1).await;
+    let (_, body) = ops.call("list-webhooks", &[]).await;
+    let hooks: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(hooks[0]["url"], url);
+    assert!(!body.contains(secret), "the secret is shown once only");
+    let id = hooks[0]["id"].as_str().unwrap().to_string();
+
+    // Another tenant's admin and the super admin cannot touch it.
+    let globex = app.store.create_tenant("globex", "Globex").await.unwrap();
+    app.store
+        .create_admin(
+            "ops@globex.test",
+            "globex-admin-pass",
+            doorman_store::admins::Role::ClientAdmin,
+            Some(&globex.id),
+        )
+        .await
+        .unwrap();
+    let other = crate::operators::session(&app, "ops@globex.test", "globex-admin-pass").await;
+    let (_, body) = other.call("list-webhooks", &[]).await;
+    assert_eq!(body, "[]");
+    assert_eq!(other.call("delete-webhook", &[("id", &id)]).await.0, 404);
+    assert_eq!(root.call("list-webhooks", &[]).await.0, 403);
+
+    assert_eq!(ops.call("delete-webhook", &[("id", &id)]).await.0, 200);
+    let (_, audit) = ops.call("audit-log", &[]).await;
+    assert!(audit.contains("webhook.create") && audit.contains("webhook.delete"), "{audit}");
+}
