@@ -227,3 +227,41 @@ pub struct CreatedWebhook {
     pub url: String,
     pub secret: String,
 }
+
+/// Events of one period by decision.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DecisionCountsView {
+    pub allow: i64,
+    pub challenge: i64,
+    pub block: i64,
+}
+
+impl DecisionCountsView {
+    pub fn total(&self) -> i64 {
+        self.allow + self.challenge + self.block
+    }
+}
+
+/// A rule's record on events the client labeled through feedback.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RulePrecisionView {
+    pub code: String,
+    pub fraud: i64,
+    pub legit: i64,
+}
+
+/// A client admin's overview of the last 24 hours or 7 days.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OverviewView {
+    /// `24h` or `7d`.
+    pub period: String,
+    pub since: i64,
+    pub bucket_ms: i64,
+    pub buckets: Vec<DecisionCountsView>,
+    pub totals: DecisionCountsView,
+    pub top_rules: Vec<(String, i64)>,
+    /// Events per band of `score_band` points; the last band holds all above.
+    pub score_bands: Vec<i64>,
+    pub score_band: i32,
+    pub precision: Vec<RulePrecisionView>,
+}

@@ -169,3 +169,14 @@ test('the client admin blocks an email from the lists page and the next event is
   await expect(row).toHaveCount(0);
   expect((await ingest(request, secret, 'mallory@example.com')).body.listMatch).toBeUndefined();
 });
+
+test('the client admin overview charts decisions, rules and scores', async ({ page }) => {
+  await signIn(page, 'client@demo.test', 'client-admin-password', /\/client-admin$/);
+  await expect(page.locator('svg.decisions-over-time rect.block').first()).toBeVisible();
+  await expect(page.locator('svg.bars g[data-item="DEVICE_REUSED"]')).toBeVisible();
+  await expect(page.locator('svg.score-histogram rect.bar').first()).toBeVisible();
+  expect(Number(await page.locator('#total-events').textContent())).toBeGreaterThan(0);
+  await shot(page, 'client-overview');
+  await page.getByRole('link', { name: 'Last 7 days' }).click();
+  await expect(page.locator('section.stats')).toHaveAttribute('data-period', '7d');
+});

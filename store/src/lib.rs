@@ -17,6 +17,7 @@ pub mod erasure;
 pub mod events;
 pub mod export;
 mod linkage;
+pub mod overview;
 pub mod reputation;
 pub mod retention;
 pub mod search;

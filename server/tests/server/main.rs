@@ -11,5 +11,6 @@ mod ingest;
 mod lifecycle;
 mod lists;
 mod operators;
+mod overview;
 mod scale;
 mod webhooks;
