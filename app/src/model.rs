@@ -69,7 +69,10 @@ pub struct ApiKeyRow {
     pub prefix: String,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
+    /// When it stopped working, or stops: the end of a rotation's grace period.
     pub revoked_at: Option<i64>,
+    /// Whether it works now.
+    pub live: bool,
 }
 
 /// A key just created: the only time its secret leaves the server.
@@ -264,4 +267,14 @@ pub struct OverviewView {
     pub score_bands: Vec<i64>,
     pub score_band: i32,
     pub precision: Vec<RulePrecisionView>,
+}
+
+/// What the integrate page fills its examples with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntegrationView {
+    /// Where this Doorman is reached, as the browser reached the dashboard.
+    pub base_url: String,
+    pub tenant_name: String,
+    /// Shown prefixes of the tenant's working keys, so the reader knows which to use.
+    pub key_prefixes: Vec<String>,
 }

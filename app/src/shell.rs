@@ -6,7 +6,7 @@ use leptos_router::path;
 
 use crate::pages::{
     AdminHome, ApiKeysPage, AuditPage, ClientAdminHome, ClientsPage, DataPage, EventDetailPage, EventsPage,
-    Home, ListsPage, LoginPage, NotFound, TenantPage, WebhooksPage,
+    Home, IntegratePage, ListsPage, LoginPage, NotFound, TenantPage, WebhooksPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -50,6 +50,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/client-admin/events/:id") view=EventDetailPage />
                 <Route path=path!("/client-admin/lists") view=ListsPage />
                 <Route path=path!("/client-admin/webhooks") view=WebhooksPage />
+                <Route path=path!("/client-admin/integrate") view=IntegratePage />
                 <Route path=path!("/client-admin/data") view=DataPage />
                 <Route path=path!("/client-admin/audit") view=AuditPage />
             </Routes>

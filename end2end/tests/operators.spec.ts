@@ -180,3 +180,14 @@ test('the client admin overview charts decisions, rules and scores', async ({ pa
   await page.getByRole('link', { name: 'Last 7 days' }).click();
   await expect(page.locator('section.stats')).toHaveAttribute('data-period', '7d');
 });
+
+test('the integrate page gives copy-ready code for this server', async ({ page, baseURL }) => {
+  await signIn(page, 'client@demo.test', 'client-admin-password', /\/client-admin$/);
+  await page.getByRole('link', { name: 'Integrate' }).click();
+  await expect(page).toHaveURL(/\/client-admin\/integrate$/);
+  await expect(page.locator('#base-url')).toHaveText(baseURL!.replace(/\/$/, ''));
+  await expect(page.locator('#snippet')).toContainText(`import * as Doorman from '${baseURL!.replace(/\/$/, '')}/collector/doorman.js'`);
+  await expect(page.locator('#node')).toContainText('/api/v1/events/ingest');
+  await expect(page.locator('#python')).toContainText('DOORMAN_API_KEY');
+  await shot(page, 'client-integrate');
+});

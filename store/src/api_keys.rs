@@ -20,8 +20,12 @@ pub struct ApiKey {
     pub prefix: String,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
+    /// When the key stopped or stops working: a time ahead is the end of a rotation's grace.
     pub revoked_at: Option<i64>,
 }
+
+/// The longest grace period a rotated key may keep working: a week.
+pub const MAX_ROTATION_GRACE_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 
 /// Who a valid key speaks for.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,8 +97,9 @@ impl Store {
         }
         let hash = ids::sha256_hex(presented);
         let sql = "SELECT k.tenant_id, k.id, k.key_hash, k.last_used_at, t.status FROM api_keys k \
-                   JOIN tenants t ON t.id = k.tenant_id WHERE k.key_hash = $1 AND k.revoked_at IS NULL";
-        let row = with_pool!(self, pool => sqlx::query_as::<_, PrincipalRow>(sql).bind(&hash).fetch_optional(pool).await)?;
+                   JOIN tenants t ON t.id = k.tenant_id WHERE k.key_hash = $1 AND (k.revoked_at IS NULL OR k.revoked_at > $2)";
+        let row = with_pool!(self, pool => sqlx::query_as::<_, PrincipalRow>(sql).bind(&hash).bind(now_ms())
+            .fetch_optional(pool).await)?;
         // The index lookup already matched the hash; comparing again in constant time keeps
         // the decision itself free of timing differences.
         Ok(row.filter(|r| bool::from(r.key_hash.as_bytes().ct_eq(hash.as_bytes()))).map(|r| KeyPrincipal {
@@ -111,10 +116,37 @@ impl Store {
         Ok(with_pool!(self, pool => sqlx::query_as::<_, ApiKey>(sql).bind(tenant_id).fetch_all(pool).await)?)
     }
 
-    /// Revokes one key of the tenant; a key of another tenant is reported as not found.
-    pub async fn revoke_api_key(&self, tenant_id: &str, key_id: &str) -> Result<()> {
-        let sql =
+    /// Replaces a key: a new one with the same name, returned with its secret, while the old
+    /// one keeps working for `grace_ms` (0 stops it at once) so that backends can switch
+    /// over without failed requests.
+    pub async fn rotate_api_key(
+        &self,
+        tenant_id: &str,
+        key_id: &str,
+        grace_ms: i64,
+    ) -> Result<(ApiKey, String)> {
+        if !(0..=MAX_ROTATION_GRACE_MS).contains(&grace_ms) {
+            return Err(StoreError::Invalid("the grace period is between 0 and 7 days".into()));
+        }
+        let now = now_ms();
+        // Only a key with no end yet: rotating one already in its grace would extend it.
+        let name = "SELECT name FROM api_keys WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL";
+        let name: Option<String> = with_pool!(self, pool => sqlx::query_scalar(name).bind(tenant_id).bind(key_id)
+            .fetch_optional(pool).await)?;
+        let name = name.ok_or(StoreError::NotFound("api key"))?;
+        let (key, secret) = self.create_api_key(tenant_id, &name).await?;
+        let expire =
             "UPDATE api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL";
+        execute!(self, pool => sqlx::query(expire).bind(tenant_id).bind(key_id).bind(now + grace_ms)
+            .execute(pool).await)?;
+        Ok((key, secret))
+    }
+
+    /// Revokes one key of the tenant, one in its grace period too; a key of another tenant
+    /// is reported as not found.
+    pub async fn revoke_api_key(&self, tenant_id: &str, key_id: &str) -> Result<()> {
+        let sql = "UPDATE api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2 \
+                   AND (revoked_at IS NULL OR revoked_at > $3)";
         let done = execute!(self, pool => sqlx::query(sql).bind(tenant_id).bind(key_id).bind(now_ms()).execute(pool).await)?;
         if done == 0 {
             return Err(StoreError::NotFound("api key"));

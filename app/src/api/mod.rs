@@ -6,6 +6,7 @@ mod data;
 mod events;
 #[cfg(feature = "ssr")]
 mod guard;
+mod integrate;
 mod keys;
 mod lists;
 mod overview;
@@ -16,6 +17,7 @@ mod webhooks;
 pub use audit::*;
 pub use data::*;
 pub use events::*;
+pub use integrate::*;
 pub use keys::*;
 pub use lists::*;
 pub use overview::*;

@@ -35,6 +35,7 @@ pub fn Frame(title: &'static str, children: Children) -> impl IntoView {
                                 ("/client-admin/api-keys", "API keys"),
                                 ("/client-admin/lists", "Lists"),
                                 ("/client-admin/webhooks", "Webhooks"),
+                                ("/client-admin/integrate", "Integrate"),
                                 ("/client-admin/data", "Data"),
                                 ("/client-admin/audit", "Audit log"),
                             ],

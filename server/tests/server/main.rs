@@ -8,6 +8,7 @@ mod demo;
 mod flows;
 mod harness;
 mod ingest;
+mod keys;
 mod lifecycle;
 mod lists;
 mod operators;
