@@ -278,3 +278,72 @@ pub struct IntegrationView {
     /// Shown prefixes of the tenant's working keys, so the reader knows which to use.
     pub key_prefixes: Vec<String>,
 }
+
+/// One threshold or limit: the value it follows (`base`: the global value for a tenant, the
+/// built-in default for the global settings) and the value set here, if any.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SettingRow {
+    pub name: String,
+    pub label: String,
+    pub base: i64,
+    pub value: Option<i64>,
+}
+
+/// One rule: what it follows and what is set here, if anything.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleRow {
+    pub code: String,
+    pub label: String,
+    /// The event types it applies to, or "all".
+    pub applies_to: String,
+    pub base_weight: i32,
+    pub base_enabled: bool,
+    pub weight: Option<i32>,
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleSettingsView {
+    pub settings: Vec<SettingRow>,
+    pub rules: Vec<RuleRow>,
+}
+
+/// A rule's edit: `None` follows the base.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RuleEditView {
+    pub weight: Option<i32>,
+    pub enabled: Option<bool>,
+}
+
+/// What the rules page sends when saving or previewing, as JSON (the engine's
+/// `SettingsEdit`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SettingsEditView {
+    pub values: std::collections::BTreeMap<String, Option<i64>>,
+    pub rules: std::collections::BTreeMap<String, RuleEditView>,
+}
+
+/// An event whose decision the edited settings would change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangedEventView {
+    pub id: String,
+    pub created_at: i64,
+    pub event_type: String,
+    pub user: Option<String>,
+    pub before_score: i32,
+    pub before_decision: String,
+    pub after_score: i32,
+    pub after_decision: String,
+}
+
+/// The tenant's recent events scored again under edited settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreviewView {
+    pub scored: usize,
+    pub unreadable: usize,
+    pub before: DecisionCountsView,
+    pub after: DecisionCountsView,
+    pub changed_total: usize,
+    /// The newest of them, at most 50.
+    pub changed: Vec<ChangedEventView>,
+}

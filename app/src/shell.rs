@@ -6,7 +6,8 @@ use leptos_router::path;
 
 use crate::pages::{
     AdminHome, ApiKeysPage, AuditPage, ClientAdminHome, ClientsPage, DataPage, EventDetailPage, EventsPage,
-    Home, IntegratePage, ListsPage, LoginPage, NotFound, TenantPage, WebhooksPage,
+    GlobalRulesPage, Home, IntegratePage, ListsPage, LoginPage, NotFound, RulesPage, TenantPage,
+    WebhooksPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -44,11 +45,13 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/clients/:slug") view=TenantPage />
                 <Route path=path!("/admin/events") view=|| view! { <EventsPage role=RoleView::SuperAdmin /> } />
                 <Route path=path!("/admin/audit") view=AuditPage />
+                <Route path=path!("/admin/global-rules") view=GlobalRulesPage />
                 <Route path=path!("/client-admin") view=ClientAdminHome />
                 <Route path=path!("/client-admin/api-keys") view=ApiKeysPage />
                 <Route path=path!("/client-admin/events") view=|| view! { <EventsPage role=RoleView::ClientAdmin /> } />
                 <Route path=path!("/client-admin/events/:id") view=EventDetailPage />
                 <Route path=path!("/client-admin/lists") view=ListsPage />
+                <Route path=path!("/client-admin/rules") view=RulesPage />
                 <Route path=path!("/client-admin/webhooks") view=WebhooksPage />
                 <Route path=path!("/client-admin/integrate") view=IntegratePage />
                 <Route path=path!("/client-admin/data") view=DataPage />

@@ -191,3 +191,39 @@ test('the integrate page gives copy-ready code for this server', async ({ page, 
   await expect(page.locator('#python')).toContainText('DOORMAN_API_KEY');
   await shot(page, 'client-integrate');
 });
+
+test('the client admin tunes a rule, previews it, and the next event is scored with it', async ({ page, request }) => {
+  await signIn(page, 'client@demo.test', 'client-admin-password', /\/client-admin$/);
+  await open(page, '/client-admin/api-keys');
+  await page.getByLabel('Name').fill('rules test');
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const secret = (await page.locator('#new-key').textContent())!.trim();
+
+  await open(page, '/client-admin/rules');
+  const row = page.locator('tr[data-rule="DISPOSABLE_EMAIL"]');
+  await expect(row.locator('td.base')).toContainText('30');
+  await row.locator('input.weight').fill('200');
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await expect(page.locator('#preview-result')).toContainText('events scored again');
+  await page.locator('#save-rules').click();
+  await expect(page.getByRole('status').filter({ hasText: 'Saved' })).toBeVisible();
+  await shot(page, 'client-rules');
+
+  const scored = await ingest(request, secret, 'throwaway@mailinator.com');
+  expect(scored.body.decision).toBe('BLOCK');
+  const rule = scored.body.triggeredRules.find((r: { code: string }) => r.code === 'DISPOSABLE_EMAIL');
+  expect(rule.weight).toBe(200);
+});
+
+test('the super admin changes a global default and it stays changed', async ({ page }) => {
+  await signIn(page, 'root@doorman.test', 'super-admin-password', /\/admin$/);
+  await page.getByRole('link', { name: 'Global rules' }).click();
+  await expect(page.locator('main[data-hydrated="true"]')).toBeVisible();
+  const setting = page.locator('tr[data-setting="resetsPerUserPerHour"] input');
+  await setting.fill('4');
+  await page.locator('#save-rules').click();
+  await expect(page.getByRole('status').filter({ hasText: 'Saved' })).toBeVisible();
+  await shot(page, 'admin-global-rules');
+  await page.reload();
+  await expect(page.locator('tr[data-setting="resetsPerUserPerHour"] input')).toHaveValue('4');
+});

@@ -135,6 +135,105 @@ pub struct ConfigOverrides {
     pub rules: BTreeMap<String, RuleOverride>,
 }
 
+/// Every threshold and limit an admin sets, by the name the API and the settings files use,
+/// with what the dashboard calls it, in the order it shows them.
+pub const SETTINGS: [(&str, &str); 15] = [
+    ("allowMax", "Highest score allowed"),
+    ("monitorMax", "Highest score challenged (above: blocked)"),
+    ("accountsPerDevice", "Signups per device in 30 days"),
+    ("accountsPerIp", "Signups per IP in 30 days"),
+    ("signupsPerIpPerHour", "Signups per IP in an hour"),
+    ("signupsPerDevicePerHour", "Signups per device in an hour"),
+    ("minCompletionMs", "Minimum form completion time (ms)"),
+    ("loginUsersPerDevicePerHour", "Users logging in on one device in an hour"),
+    ("loginUsersPerIpPerHour", "Users logging in from one IP in an hour"),
+    ("failedLoginsPerHour", "Failed logins per device or IP in an hour"),
+    ("maxTravelKmh", "Fastest possible travel between logins (km/h)"),
+    ("smsPerDevicePerDay", "SMS codes per device in 24 hours"),
+    ("smsPerRangePerHour", "SMS codes per number range in an hour"),
+    ("resetsPerDevicePerHour", "Password resets per device in an hour"),
+    ("resetsPerUserPerHour", "Password resets per user in an hour"),
+];
+
+/// An edit of the settings as the dashboard sends it: each setting's value (`null`: the
+/// default), and per-rule weight and enabled flag (`null`: the default).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct SettingsEdit {
+    pub values: BTreeMap<String, Option<i64>>,
+    pub rules: BTreeMap<String, RuleOverride>,
+}
+
+fn object(value: impl Serialize) -> serde_json::Map<String, serde_json::Value> {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    }
+}
+
+fn known_values(edit: &SettingsEdit) -> Result<(), EngineError> {
+    match edit.values.keys().find(|name| !SETTINGS.iter().any(|(known, _)| known == name)) {
+        Some(unknown) => Err(EngineError::invalid("values", format!("unknown setting {unknown:?}"))),
+        None => Ok(()),
+    }
+}
+
+fn parse_edit<T: serde::de::DeserializeOwned>(json: serde_json::Value) -> Result<T, EngineError> {
+    serde_json::from_value(json).map_err(|e| EngineError::invalid("values", e.to_string()))
+}
+
+impl RuleConfig {
+    /// Each setting's value by its name in [`SETTINGS`].
+    pub fn setting_values(&self) -> BTreeMap<String, i64> {
+        let mut values = object(self.thresholds);
+        values.extend(object(self.limits));
+        values.into_iter().filter_map(|(k, v)| v.as_i64().map(|v| (k, v))).collect()
+    }
+
+    /// The global settings an edit makes: values not given are the built-in defaults.
+    pub fn from_edit(edit: &SettingsEdit) -> Result<RuleConfig, EngineError> {
+        known_values(edit)?;
+        let given = |names: &[&str]| -> serde_json::Map<String, serde_json::Value> {
+            edit.values
+                .iter()
+                .filter(|(name, value)| names.contains(&name.as_str()) && value.is_some())
+                .map(|(name, value)| (name.clone(), serde_json::json!(value)))
+                .collect()
+        };
+        let config: RuleConfig = parse_edit(serde_json::json!({
+            "thresholds": given(&["allowMax", "monitorMax"]),
+            "limits": given(&SETTINGS.map(|(name, _)| name)[2..]),
+            "overrides": edit.rules,
+        }))?;
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+impl ConfigOverrides {
+    /// Each setting's override by its name in [`SETTINGS`]; `None` follows the global value.
+    pub fn setting_values(&self) -> BTreeMap<String, Option<i64>> {
+        let mut values = object(self);
+        values.remove("rules");
+        values.into_iter().map(|(k, v)| (k, v.as_i64())).collect()
+    }
+
+    /// A tenant's overrides from an edit, checked against the global settings they apply to.
+    pub fn from_edit(edit: &SettingsEdit, global: &RuleConfig) -> Result<ConfigOverrides, EngineError> {
+        known_values(edit)?;
+        let mut json: serde_json::Map<String, serde_json::Value> = edit
+            .values
+            .iter()
+            .filter(|(_, value)| value.is_some())
+            .map(|(name, value)| (name.clone(), serde_json::json!(value)))
+            .collect();
+        json.insert("rules".into(), serde_json::json!(edit.rules));
+        let overrides: ConfigOverrides = parse_edit(serde_json::Value::Object(json))?;
+        global.with_overrides(&overrides).validate()?;
+        Ok(overrides)
+    }
+}
+
 /// The largest count limit: counting stops one past the largest limit, so this bounds what
 /// one request may read.
 pub const MAX_COUNT_LIMIT: u32 = 10_000;
@@ -262,6 +361,52 @@ mod tests {
         }));
         assert!(RuleConfig::default().validate().is_ok());
         assert!(serde_json::from_str::<ConfigOverrides>(r#"{"allowMax": 1, "typo": 2}"#).is_err());
+    }
+
+    #[test]
+    fn settings_names_are_exactly_the_fields() {
+        let names: Vec<&str> = SETTINGS.iter().map(|(name, _)| *name).collect();
+        let mut config_names: Vec<String> = RuleConfig::default().setting_values().into_keys().collect();
+        let mut override_names: Vec<String> =
+            ConfigOverrides::default().setting_values().into_keys().collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        config_names.sort();
+        override_names.sort();
+        assert_eq!(config_names, sorted);
+        assert_eq!(override_names, sorted);
+    }
+
+    #[test]
+    fn edits_become_global_settings_or_tenant_overrides() {
+        let edit: SettingsEdit = serde_json::from_str(
+            r#"{"values": {"allowMax": 60, "smsPerDevicePerDay": 3, "accountsPerIp": null},
+                "rules": {"TOR_EXIT": {"weight": 90, "enabled": null}}}"#,
+        )
+        .unwrap();
+        let global = RuleConfig::from_edit(&edit).unwrap();
+        assert_eq!(global.thresholds.allow_max, 60);
+        assert_eq!(global.limits.sms_per_device_per_day, 3);
+        assert_eq!(global.limits.accounts_per_ip, Limits::default().accounts_per_ip);
+        assert_eq!(global.overrides["TOR_EXIT"].weight, Some(90));
+
+        let tenant = ConfigOverrides::from_edit(&edit, &RuleConfig::default()).unwrap();
+        assert_eq!(
+            (tenant.allow_max, tenant.accounts_per_ip, tenant.sms_per_device_per_day),
+            (Some(60), None, Some(3))
+        );
+        assert_eq!(tenant.setting_values()["allowMax"], Some(60));
+
+        let bad = |json: &str| {
+            let edit: SettingsEdit = serde_json::from_str(json).unwrap();
+            RuleConfig::from_edit(&edit).is_err()
+                && ConfigOverrides::from_edit(&edit, &RuleConfig::default()).is_err()
+        };
+        assert!(bad(r#"{"values": {"nope": 1}}"#));
+        assert!(bad(r#"{"values": {"allowMax": 200}}"#), "allowMax above monitorMax");
+        assert!(bad(r#"{"values": {"accountsPerDevice": 0}}"#));
+        assert!(bad(r#"{"rules": {"NOT_A_RULE": {"weight": 1}}}"#));
+        assert!(bad(r#"{"values": {"accountsPerDevice": -1}}"#));
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod export;
 mod linkage;
 pub mod overview;
 pub mod reputation;
+pub mod rescore;
 pub mod retention;
 pub mod search;
 pub mod settings;

@@ -11,6 +11,7 @@ mod integrate;
 mod lists;
 mod login;
 mod not_found;
+mod rules;
 mod tenant;
 mod webhooks;
 
@@ -27,5 +28,6 @@ pub use integrate::IntegratePage;
 pub use lists::ListsPage;
 pub use login::LoginPage;
 pub use not_found::NotFound;
+pub use rules::{GlobalRulesPage, RulesPage};
 pub use tenant::TenantPage;
 pub use webhooks::WebhooksPage;

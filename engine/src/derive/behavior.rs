@@ -1,5 +1,5 @@
 use doorman_collector::payload::BehaviorSignals;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Where behaviour turns suspicious: every threshold the behaviour rules use, in one place.
 pub mod thresholds {
@@ -15,8 +15,8 @@ pub mod thresholds {
     pub const UNIFORM_TYPING_CV: f64 = 0.1;
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct BehaviorDerived {
     /// The event carries a behaviour section at all.
     pub present: bool,

@@ -1,11 +1,11 @@
 use doorman_collector::payload::DeviceSignals;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::user_agent;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct DeviceDerived {
     /// Our collector's fingerprint, else FingerprintJS's `clientFingerprint` as `fpjs:…`.
     pub fingerprint: Option<String>,

@@ -1,12 +1,12 @@
 use std::net::IpAddr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::geo::Geo;
 use crate::reputation::Reputation;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct IpSignals {
     /// Canonical text of the address (IPv4-mapped IPv6 shown as IPv4).
     pub address: Option<String>,

@@ -7,7 +7,7 @@ mod ip;
 mod phone;
 mod user_agent;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use behavior::{thresholds as behavior_thresholds, BehaviorDerived};
 pub use device::DeviceDerived;
@@ -19,8 +19,10 @@ use crate::geo::Geo;
 use crate::input::IngestRequest;
 use crate::reputation::Reputation;
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// Stored with each event (`derivedSignals`) and read back to score it again under other
+/// settings, so every part reads with defaults for what an older version did not store.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct Signals {
     pub ip: IpSignals,
     pub device: DeviceDerived,

@@ -1,7 +1,7 @@
 //! Phone numbers of SMS_OTP events: E.164 form, the number range SMS pumping walks through,
 //! and whether the destination is on the high-risk list.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::reputation::Reputation;
 use crate::EngineError;
@@ -10,8 +10,8 @@ use crate::EngineError;
 /// of one block a premium-rate operator owns, so the block is what gets counted.
 const RANGE_HIDDEN_DIGITS: usize = 4;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct PhoneDerived {
     /// The number in E.164 form (`+` and digits).
     pub number: Option<String>,

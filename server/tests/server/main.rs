@@ -13,5 +13,6 @@ mod lifecycle;
 mod lists;
 mod operators;
 mod overview;
+mod rules;
 mod scale;
 mod webhooks;

@@ -1,0 +1,83 @@
+//! Rule tuning from the dashboard: a client admin's overrides, the super admin's global
+//! settings, and the preview of an edit on the tenant's stored events.
+
+use serde_json::{json, Value};
+
+use crate::harness::{fired, seed_003_signup, TestApp};
+use crate::operators::root_and_acme_ops;
+
+fn edit(value: Value) -> String {
+    value.to_string()
+}
+
+#[tokio::test]
+async fn a_tuned_rule_scores_the_next_event_and_the_preview_shows_what_would_change() {
+    let app = TestApp::start().await;
+    let (root, ops) = root_and_acme_ops(&app).await;
+    // Stored traffic: ada allowed, then a second account on her device blocked.
+    app.ingest(&seed_003_signup("ada@example.com", "fp-shared")).await;
+    let (_, bob) = app.ingest(&seed_003_signup("bob@example.org", "fp-shared")).await;
+    assert_eq!(bob["decision"], "BLOCK");
+
+    let (status, body) = ops.call("rule-settings", &[]).await;
+    assert_eq!(status, 200, "{body}");
+    let view: Value = serde_json::from_str(&body).unwrap();
+    let rule = view["rules"].as_array().unwrap().iter().find(|r| r["code"] == "DISPOSABLE_EMAIL").unwrap();
+    assert_eq!((rule["base_weight"].as_i64(), rule["weight"].as_i64()), (Some(30), None));
+    let setting = view["settings"].as_array().unwrap().iter().find(|s| s["name"] == "allowMax").unwrap();
+    assert_eq!(setting["base"], 79);
+
+    // The preview of turning device-reuse rules off: bob's block would become an allow.
+    let off = edit(
+        json!({"rules": {"DEVICE_REUSED": {"enabled": false}, "ACCOUNTS_PER_DEVICE": {"enabled": false}}}),
+    );
+    let (status, body) = ops.call("preview-rule-settings", &[("edit", &off), ("count", "100")]).await;
+    assert_eq!(status, 200, "{body}");
+    let preview: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(preview["scored"], 2);
+    assert_eq!(preview["before"], json!({"allow": 1, "challenge": 0, "block": 1}));
+    assert_eq!(preview["after"], json!({"allow": 2, "challenge": 0, "block": 0}));
+    assert_eq!(preview["changed"][0]["id"], bob["eventId"]);
+    assert_eq!(preview["changed"][0]["after_score"], 0);
+    // A preview saves nothing.
+    let (_, again) = app.ingest(&seed_003_signup("carol@example.org", "fp-shared")).await;
+    assert_eq!(again["decision"], "BLOCK");
+
+    // Saved, a heavier DISPOSABLE_EMAIL blocks the next disposable signup on its own.
+    let heavy = edit(json!({"values": {"allowMax": 50}, "rules": {"DISPOSABLE_EMAIL": {"weight": 200}}}));
+    let (status, body) = ops.call("save-rule-settings", &[("edit", &heavy)]).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, scored) = app.ingest(&seed_003_signup("x@mailinator.com", "fp-x")).await;
+    assert_eq!(fired(&scored), vec!["DISPOSABLE_EMAIL"], "{scored}");
+    assert_eq!((scored["riskScore"].as_i64(), scored["decision"].as_str()), (Some(200), Some("BLOCK")));
+
+    for bad in [
+        edit(json!({"values": {"allowMax": 500}})),
+        edit(json!({"values": {"noSuchLimit": 1}})),
+        edit(json!({"rules": {"NOT_A_RULE": {"weight": 1}}})),
+        "not json".to_string(),
+    ] {
+        assert_eq!(ops.call("save-rule-settings", &[("edit", &bad)]).await.0, 422, "{bad}");
+    }
+    assert_eq!(ops.call("save-global-rule-settings", &[("edit", &heavy)]).await.0, 403);
+
+    // The super admin's global change is the base the tenant sees and follows.
+    let (status, body) = root
+        .call("save-global-rule-settings", &[("edit", &edit(json!({"values": {"smsPerDevicePerDay": 3}})))])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, body) = ops.call("rule-settings", &[]).await;
+    let view: Value = serde_json::from_str(&body).unwrap();
+    let sms =
+        view["settings"].as_array().unwrap().iter().find(|s| s["name"] == "smsPerDevicePerDay").unwrap();
+    assert_eq!((sms["base"].as_i64(), sms["value"].as_i64()), (Some(3), None));
+    let (_, body) = root.call("global-rule-settings", &[]).await;
+    let global: Value = serde_json::from_str(&body).unwrap();
+    let sms =
+        global["settings"].as_array().unwrap().iter().find(|s| s["name"] == "smsPerDevicePerDay").unwrap();
+    assert_eq!((sms["base"].as_i64(), sms["value"].as_i64()), (Some(5), Some(3)));
+    assert_eq!(root.call("rule-settings", &[]).await.0, 403);
+
+    let (_, audit) = root.call("audit-log", &[]).await;
+    assert!(audit.matches("rules.set").count() >= 2, "{audit}");
+}
