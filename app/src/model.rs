@@ -347,3 +347,39 @@ pub struct PreviewView {
     /// The newest of them, at most 50.
     pub changed: Vec<ChangedEventView>,
 }
+
+/// A global reputation list: its size and when it last grew.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReputationListView {
+    pub list: String,
+    pub entries: i64,
+    pub last_added_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReputationEntryView {
+    pub value: String,
+    pub source: String,
+    pub added_at: i64,
+}
+
+/// A page of one list's entries matching a search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReputationPageView {
+    pub lists: Vec<ReputationListView>,
+    pub list: String,
+    pub entries: Vec<ReputationEntryView>,
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+}
+
+/// What a bulk import did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportResultView {
+    pub added: u64,
+    pub already_listed: usize,
+    /// The first lines that were not entries, with their line numbers.
+    pub rejected: Vec<String>,
+    pub rejected_total: usize,
+}

@@ -6,8 +6,8 @@ use leptos_router::path;
 
 use crate::pages::{
     AdminHome, ApiKeysPage, AuditPage, ClientAdminHome, ClientsPage, DataPage, EventDetailPage, EventsPage,
-    GlobalRulesPage, Home, IntegratePage, ListsPage, LoginPage, NotFound, RulesPage, TenantPage,
-    WebhooksPage,
+    GlobalRulesPage, Home, IntegratePage, ListsPage, LoginPage, NotFound, ReputationPage, RulesPage,
+    TenantPage, WebhooksPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -46,6 +46,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/events") view=|| view! { <EventsPage role=RoleView::SuperAdmin /> } />
                 <Route path=path!("/admin/audit") view=AuditPage />
                 <Route path=path!("/admin/global-rules") view=GlobalRulesPage />
+                <Route path=path!("/admin/reputation") view=ReputationPage />
                 <Route path=path!("/client-admin") view=ClientAdminHome />
                 <Route path=path!("/client-admin/api-keys") view=ApiKeysPage />
                 <Route path=path!("/client-admin/events") view=|| view! { <EventsPage role=RoleView::ClientAdmin /> } />

@@ -227,3 +227,21 @@ test('the super admin changes a global default and it stays changed', async ({ p
   await page.reload();
   await expect(page.locator('tr[data-setting="resetsPerUserPerHour"] input')).toHaveValue('4');
 });
+
+test('the super admin bulk-imports a reputation list from a file and finds an entry', async ({ page }) => {
+  await signIn(page, 'root@doorman.test', 'super-admin-password', /\/admin$/);
+  await open(page, '/admin/reputation?list=tor-exits');
+  await page.locator('details.import summary').click();
+  await page.locator('#import-file').setInputFiles({
+    name: 'exits.txt', mimeType: 'text/plain',
+    buffer: Buffer.from('# TOR exits\n192.0.2.10\n192.0.2.11\nnot an address\n'),
+  });
+  await expect(page.locator('#import-text')).toHaveValue(/192\.0\.2\.11/);
+  await page.locator('#import-button').click();
+  await expect(page.locator('#import-result')).toContainText('2 added, 0 already listed, 1 rejected.');
+  await expect(page.locator('a[data-list="tor-exits"]')).toContainText('2 entries');
+  await page.getByLabel('Search').fill('0.2.11');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page.locator('table.reputation tbody tr')).toHaveCount(1);
+  await shot(page, 'admin-reputation');
+});

@@ -204,7 +204,12 @@ async fn seed_reputation(store: &Store, data_dir: &std::path::Path) -> CliResult
 /// Builds the server's state: the store must already be migrated.
 pub async fn build_state(store: Store, config: ServeConfig) -> Result<AppState, Box<dyn std::error::Error>> {
     seed_reputation(&store, &config.data_dir).await?;
+    let version = store.reputation_version().await?;
     let reputation = ReputationCache::new(store.load_reputation().await?);
+    if config.reputation_refresh_ms > 0 {
+        let every = std::time::Duration::from_millis(config.reputation_refresh_ms);
+        crate::reputation::spawn(store.clone(), reputation.clone(), every, version);
+    }
     let geo = Arc::new(crate::geo::load(&config)?);
     let demo =
         if config.demo { Some(Arc::new(DemoBackend::setup(&store, config.addr).await?)) } else { None };

@@ -166,6 +166,10 @@ pub struct ServeConfig {
     /// Seconds between retention purges of expired events (0 = never purge).
     #[arg(long, env = "DOORMAN_RETENTION_INTERVAL_SECS", default_value_t = 3600)]
     pub retention_interval_secs: u64,
+    /// Milliseconds between looks for changes of the reputation lists made elsewhere (the
+    /// dashboard, the CLI, another server); 0 reads them at start only.
+    #[arg(long, env = "DOORMAN_REPUTATION_REFRESH_MS", default_value_t = 5000)]
+    pub reputation_refresh_ms: u64,
     #[command(flatten)]
     pub webhooks: WebhookConfig,
 }

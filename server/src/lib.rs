@@ -10,6 +10,7 @@ pub mod error;
 pub mod geo;
 pub mod metrics;
 pub mod rate_limit;
+pub mod reputation;
 pub mod retention;
 pub mod routes;
 pub mod state;

@@ -53,6 +53,12 @@ macro_rules! execute {
 }
 pub(crate) use execute;
 
+/// `text` as a LIKE pattern (with `ESCAPE '\\'`) that matches it literally anywhere.
+pub(crate) fn contains_pattern(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 /// Handle to the database. Cheap to clone; all clones share the pools.
 #[derive(Clone)]
 pub struct Store {
@@ -138,5 +144,10 @@ mod tests {
     fn redacts_credentials() {
         assert_eq!(redact("mysql://u:p@h/db"), "mysql://***@h/db");
         assert_eq!(redact("foo.db"), "foo.db");
+    }
+
+    #[test]
+    fn like_patterns_match_their_text_literally() {
+        assert_eq!(super::contains_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
     }
 }

@@ -6,8 +6,9 @@
 use std::net::IpAddr;
 
 use doorman_engine::reputation::{Reputation, MAX_PREFIX_DIGITS};
+use serde::{Deserialize, Serialize};
 
-use crate::db::{with_pool, with_writer};
+use crate::db::{contains_pattern, with_pool, with_writer};
 use crate::{now_ms, Result, Store, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +69,27 @@ impl List {
     }
 }
 
+/// Bumps the lists' version in the transaction of a change.
+const BUMP_VERSION: &str = "UPDATE reputation_version SET version = version + 1 WHERE id = 1";
+
+/// Entries on one page of a list.
+pub const REPUTATION_PAGE: i64 = 50;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListSummary {
+    pub list: String,
+    pub entries: i64,
+    pub last_added_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct ReputationEntry {
+    pub value: String,
+    /// Where it came from: `bundled:…`, `cli:FILE` or the admin who added it.
+    pub source: String,
+    pub added_at: i64,
+}
+
 /// A list file read: the valid entries, and a message for each line that is not one.
 #[derive(Debug, Default)]
 pub struct ParsedList {
@@ -104,9 +126,76 @@ impl Store {
                 added += sqlx::query(sql).bind(list.as_str()).bind(entry).bind(source).bind(now)
                     .execute(&mut *tx).await?.rows_affected();
             }
+            if added > 0 {
+                sqlx::query(BUMP_VERSION).execute(&mut *tx).await?;
+            }
             tx.commit().await?;
         });
         Ok(added)
+    }
+
+    /// Removes one entry (given in any spelling [`List::normalize`] accepts); `false` when
+    /// the list does not hold it.
+    pub async fn remove_reputation(&self, list: List, raw: &str) -> Result<bool> {
+        let value = list.normalize(raw)?;
+        let sql = "DELETE FROM reputation_entries WHERE list = $1 AND value = $2";
+        let removed = with_writer!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let removed = sqlx::query(sql).bind(list.as_str()).bind(&value).execute(&mut *tx).await?.rows_affected();
+            if removed > 0 {
+                sqlx::query(BUMP_VERSION).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            removed
+        });
+        Ok(removed > 0)
+    }
+
+    /// Changes with every change of any list.
+    pub async fn reputation_version(&self) -> Result<i64> {
+        let sql = "SELECT version FROM reputation_version WHERE id = 1";
+        Ok(with_pool!(self, pool => sqlx::query_scalar::<_, i64>(sql).fetch_optional(pool).await)?
+            .unwrap_or(0))
+    }
+
+    /// Each list with its size and when an entry was last added.
+    pub async fn reputation_summary(&self) -> Result<Vec<ListSummary>> {
+        let sql = "SELECT list, COUNT(*), MAX(added_at) FROM reputation_entries GROUP BY list";
+        let rows: Vec<(String, i64, Option<i64>)> =
+            with_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await)?;
+        Ok(List::ALL
+            .into_iter()
+            .map(|list| {
+                let row = rows.iter().find(|(name, _, _)| name == list.as_str());
+                ListSummary {
+                    list: list.as_str().to_string(),
+                    entries: row.map_or(0, |r| r.1),
+                    last_added_at: row.and_then(|r| r.2),
+                }
+            })
+            .collect())
+    }
+
+    /// A page of a list's entries containing `search`, in value order, and how many match.
+    pub async fn search_reputation(
+        &self,
+        list: List,
+        search: &str,
+        page: i64,
+    ) -> Result<(Vec<ReputationEntry>, i64)> {
+        let pattern = contains_pattern(search.trim());
+        let filter = "list = $1 AND value LIKE $2 ESCAPE '\\'";
+        let rows = format!(
+            "SELECT value, source, added_at FROM reputation_entries WHERE {filter} ORDER BY value LIMIT $3 OFFSET $4"
+        );
+        let count = format!("SELECT COUNT(*) FROM reputation_entries WHERE {filter}");
+        let offset = page.clamp(0, 1_000_000) * REPUTATION_PAGE;
+        Ok(with_pool!(self, pool => {
+            let entries = sqlx::query_as::<_, ReputationEntry>(&rows).bind(list.as_str()).bind(&pattern)
+                .bind(REPUTATION_PAGE).bind(offset).fetch_all(pool).await?;
+            let total: i64 = sqlx::query_scalar(&count).bind(list.as_str()).bind(&pattern).fetch_one(pool).await?;
+            (entries, total)
+        }))
     }
 
     pub async fn count_reputation(&self, list: List) -> Result<i64> {

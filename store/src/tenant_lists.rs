@@ -4,7 +4,7 @@
 use doorman_engine::lists::{ListAction, ListEntry, ListKind, ListMatch};
 use serde::{Deserialize, Serialize};
 
-use crate::db::{execute, with_pool};
+use crate::db::{contains_pattern, execute, with_pool};
 use crate::{now_ms, Result, Store, StoreError};
 
 /// Most entries one tenant may keep: lists are for decisions people make one by one, and
@@ -40,12 +40,6 @@ pub struct ListQuery {
 pub struct ListPage {
     pub entries: Vec<ListEntryRow>,
     pub total: i64,
-}
-
-/// `text` as a LIKE pattern that matches it literally anywhere.
-fn contains_pattern(text: &str) -> String {
-    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{escaped}%")
 }
 
 /// Reads the `list_match` column of the linkage query: `action kind value`.
@@ -139,10 +133,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn matches_read_back_and_patterns_are_literal() {
+    fn matches_read_back() {
         let m = parse_match("block cidr 10.0.0.0/8").unwrap();
         assert_eq!((m.action, m.kind, m.value.as_str()), (ListAction::Block, ListKind::Cidr, "10.0.0.0/8"));
         assert_eq!(parse_match("maybe ip 1.2.3.4"), None);
-        assert_eq!(contains_pattern("50%_off"), "%50\\%\\_off%");
     }
 }

@@ -28,6 +28,7 @@ pub fn Frame(title: &'static str, children: Children) -> impl IntoView {
                                 ("/admin/clients", "Clients"),
                                 ("/admin/events", "Events"),
                                 ("/admin/global-rules", "Global rules"),
+                                ("/admin/reputation", "Reputation"),
                                 ("/admin/audit", "Audit log"),
                             ],
                             RoleView::ClientAdmin => vec![

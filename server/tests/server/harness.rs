@@ -148,6 +148,7 @@ async fn serve(store: Store, data_dir: PathBuf, options: &Options) -> String {
         rate_limit: options.rate_limit,
         rate_limit_burst: options.rate_limit_burst,
         retention_interval_secs: 0,
+        reputation_refresh_ms: 100,
         // The tests' receivers listen on loopback, and retries come quickly.
         webhooks: WebhookConfig { poll_ms: 50, retry_base_ms: 200, timeout_secs: 2, allow_private: true },
     };

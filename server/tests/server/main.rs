@@ -13,6 +13,7 @@ mod lifecycle;
 mod lists;
 mod operators;
 mod overview;
+mod reputation;
 mod rules;
 mod scale;
 mod webhooks;
