@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
 use crate::db::{execute, with_pool};
+use crate::settings::SettingsVersion;
 use crate::{ids, now_ms, Result, Store, StoreError};
 
 /// Every key starts with this, so that leaked keys are easy to recognise in code and logs.
@@ -34,6 +35,8 @@ pub struct KeyPrincipal {
     pub key_id: String,
     pub tenant_active: bool,
     pub last_used_at: Option<i64>,
+    /// The version of the settings the tenant's events are scored with.
+    pub settings: SettingsVersion,
 }
 
 /// `last_used_at` of an API key is written at most this often, to keep ingest writes small.
@@ -53,6 +56,8 @@ struct PrincipalRow {
     key_hash: String,
     last_used_at: Option<i64>,
     status: String,
+    global_settings_at: Option<i64>,
+    tenant_settings_at: Option<i64>,
 }
 
 /// A key is at most this long; anything longer is rejected without touching the database.
@@ -96,8 +101,13 @@ impl Store {
             return Ok(None);
         }
         let hash = ids::sha256_hex(presented);
-        let sql = "SELECT k.tenant_id, k.id, k.key_hash, k.last_used_at, t.status FROM api_keys k \
-                   JOIN tenants t ON t.id = k.tenant_id WHERE k.key_hash = $1 AND (k.revoked_at IS NULL OR k.revoked_at > $2)";
+        // The settings' versions come along, so that ingest knows without another query
+        // whether its cached settings are current.
+        let sql = "SELECT k.tenant_id, k.id, k.key_hash, k.last_used_at, t.status, \
+                   (SELECT g.updated_at FROM global_settings g WHERE g.id = 1) AS global_settings_at, \
+                   (SELECT s.updated_at FROM tenant_settings s WHERE s.tenant_id = k.tenant_id) AS tenant_settings_at \
+                   FROM api_keys k JOIN tenants t ON t.id = k.tenant_id \
+                   WHERE k.key_hash = $1 AND (k.revoked_at IS NULL OR k.revoked_at > $2)";
         let row = with_pool!(self, pool => sqlx::query_as::<_, PrincipalRow>(sql).bind(&hash).bind(now_ms())
             .fetch_optional(pool).await)?;
         // The index lookup already matched the hash; comparing again in constant time keeps
@@ -107,6 +117,7 @@ impl Store {
             key_id: r.id,
             tenant_active: r.status == "ACTIVE",
             last_used_at: r.last_used_at,
+            settings: SettingsVersion { global: r.global_settings_at, tenant: r.tenant_settings_at },
         }))
     }
 

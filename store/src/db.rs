@@ -69,6 +69,10 @@ pub struct Store {
     /// milliseconds per request. One writer connection makes writers queue in the pool
     /// instead, in order, without sleeping. PostgreSQL writes concurrently: the same pool.
     pub(crate) writer: Pool,
+    /// Each tenant's effective rule settings with the versions they were read at.
+    pub(crate) settings: crate::settings::SettingsCache,
+    /// SQLite's batching event writer; `None` on PostgreSQL.
+    pub(crate) events: Option<crate::event_writer::BatchWriter>,
 }
 
 impl Store {
@@ -83,16 +87,30 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(5))
-                .foreign_keys(true);
+                .foreign_keys(true)
+                // The event writer's many-row inserts differ by batch size: room for them all.
+                .statement_cache_capacity(512);
             // The writer first: it creates the file, and the readers then find it in WAL mode.
+            // A connection is not pinged before each use: with SQLite every statement is a
+            // round trip to the connection's own thread, and ingest makes enough of them.
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options.clone())
                 .await?;
-            let readers =
-                SqlitePoolOptions::new().max_connections(max_connections).connect_with(options).await?;
-            Ok(Self { pool: Pool::Sqlite(readers), writer: Pool::Sqlite(writer) })
+            let readers = SqlitePoolOptions::new()
+                .max_connections(max_connections)
+                .test_before_acquire(false)
+                .connect_with(options)
+                .await?;
+            let events = Some(crate::event_writer::BatchWriter::spawn(writer.clone()));
+            Ok(Self {
+                pool: Pool::Sqlite(readers),
+                writer: Pool::Sqlite(writer),
+                settings: Default::default(),
+                events,
+            })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = Pool::Postgres(
                 PgPoolOptions::new()
@@ -101,7 +119,7 @@ impl Store {
                     .connect(url)
                     .await?,
             );
-            Ok(Self { pool: pool.clone(), writer: pool })
+            Ok(Self { pool: pool.clone(), writer: pool, settings: Default::default(), events: None })
         } else {
             Err(StoreError::UnsupportedUrl(redact(url)))
         }

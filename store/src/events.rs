@@ -13,10 +13,11 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use crate::db::{with_pool, with_writer};
+use crate::event_writer::{write_event, EventWrite};
 use crate::linkage::{self, Param};
 use crate::tenant_lists::parse_match;
-use crate::visitors::{DeviceKeys, VisitorMatch, INSERT_VISITOR, LINK_KEY, TOUCH_VISITOR};
-use crate::webhooks::{webhook_payload, ENQUEUE_DELIVERIES};
+use crate::visitors::{DeviceKeys, MatchMethod, VisitorMatch};
+use crate::webhooks::webhook_payload;
 use crate::{ids, Result, Store, StoreError};
 
 const HOUR_MS: i64 = 60 * 60 * 1000;
@@ -27,6 +28,10 @@ const DAYS_30_MS: i64 = 30 * DAY_MS;
 enum Bound<'a> {
     Text(Option<&'a str>),
     Int(i64),
+}
+
+fn to_json(value: &impl Serialize) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Invalid(e.to_string()))
 }
 
 fn trimmed(value: Option<&str>) -> Option<&str> {
@@ -42,6 +47,13 @@ pub struct Prepared {
     pub user_key: String,
     /// The tenant's allow or block entry the event matched.
     pub list_match: Option<ListMatch>,
+}
+
+/// What recording an event gave.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recorded {
+    pub event_id: String,
+    pub visitor_id: String,
 }
 
 /// Who may see which events.
@@ -92,8 +104,8 @@ fn count(n: i64) -> u32 {
 }
 
 impl Store {
-    /// Resolves the visitor and reads every linkage count the event's rules need, in two
-    /// queries. Counts stop at `cap` (see `Limits::count_cap`).
+    /// Resolves the visitor and reads every linkage count the event's rules need, in one
+    /// query. Counts stop at `cap` (see `Limits::count_cap`).
     pub async fn prepare_event(
         &self,
         tenant_id: &str,
@@ -102,14 +114,18 @@ impl Store {
         now: i64,
         cap: u32,
     ) -> Result<Prepared> {
-        let visitor = self.resolve_visitor(tenant_id, &device_keys(signals)).await?;
+        let keys = device_keys(signals);
+        let new_visitor = ids::new_id("vis");
         let user_key = user_key(req, signals);
         let payload_id = req.device.as_ref().and_then(|d| d.payload_id.as_deref());
         let domain = signals.email.domain.as_deref().map(domain_candidates);
         let ip_key = signals.ip.address.as_deref().and_then(|ip| ip.parse().ok()).map(lists::ip_key);
         let value = |param: Param| match param {
             Param::Tenant => Bound::Text(Some(tenant_id)),
-            Param::Visitor => Bound::Text(Some(&visitor.visitor_id)),
+            Param::Token => Bound::Text(keys.token.filter(|v| !v.is_empty())),
+            Param::Fingerprint => Bound::Text(keys.fingerprint.filter(|v| !v.is_empty())),
+            Param::Hardware => Bound::Text(keys.hardware.filter(|v| !v.is_empty())),
+            Param::NewVisitor => Bound::Text(Some(&new_visitor)),
             Param::User => Bound::Text(Some(&user_key)),
             Param::Ip => Bound::Text(signals.ip.address.as_deref()),
             Param::Payload => Bound::Text(payload_id),
@@ -129,6 +145,11 @@ impl Store {
         let mut counts: HashMap<&str, i64> = HashMap::new();
         let mut previous_country: Option<String> = None;
         let mut list_match: Option<String> = None;
+        let mut found: [(MatchMethod, Option<String>); 3] = [
+            (MatchMethod::DeviceToken, None),
+            (MatchMethod::Fingerprint, None),
+            (MatchMethod::Hardware, None),
+        ];
         with_pool!(self, pool => {
             let mut query = sqlx::query(&q.sql);
             for param in &q.params {
@@ -138,6 +159,9 @@ impl Store {
                 };
             }
             let row = query.fetch_one(pool).await?;
+            for (slot, column) in found.iter_mut().zip(["token_visitor", "fingerprint_visitor", "hardware_visitor"]) {
+                slot.1 = row.try_get(column)?;
+            }
             for column in &q.columns {
                 if *column == "previous_login_country" {
                     previous_country = row.try_get(*column)?;
@@ -178,11 +202,14 @@ impl Store {
             resets_for_user_1h: n("resets_for_user_1h"),
         };
         let list_match = list_match.as_deref().and_then(parse_match);
+        let visitor = VisitorMatch::from_found(found, new_visitor);
         Ok(Prepared { visitor, linkage, user_key, list_match })
     }
 
     /// Stores a scored event, its visitor and keys, and the device-user link, in one
-    /// transaction, and the key's last use when `touch_key` names it. Returns the new event id.
+    /// transaction, and the key's last use when `touch_key` names it. Gives the new event's
+    /// id and the visitor it was stored under: another than the prepared one when a
+    /// concurrent request of the same new device linked its key first.
     #[allow(clippy::too_many_arguments)]
     pub async fn record_event(
         &self,
@@ -194,85 +221,59 @@ impl Store {
         assessment: &Assessment,
         derived_signals: &serde_json::Value,
         now: i64,
-    ) -> Result<String> {
+    ) -> Result<Recorded> {
         let id = ids::new_id("evt");
         let keys = device_keys(signals);
-        // Only keys seen for the first time: one already linked keeps its first owner anyway.
-        let key_links: Vec<(&str, &str)> = keys
-            .kinds_and_values()
-            .into_iter()
-            .filter(|(kind, _)| !prepared.visitor.linked.contains(kind))
-            .collect();
         let visitor = &prepared.visitor;
-        let device_json =
-            serde_json::to_string(&req.device).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let checks_json =
-            serde_json::to_string(&assessment.checks).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let signals_json =
-            serde_json::to_string(derived_signals).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let triggered: Vec<&str> = assessment.triggered().map(|c| c.code.as_str()).collect();
-        let triggered = triggered.join(",");
-        let payload_id = req.device.as_ref().and_then(|d| d.payload_id.as_deref());
-        let insert_event = "INSERT INTO events (tenant_id, id, event_type, created_at, external_user_id, email, user_key, ip, \
-            visitor_id, payload_id, risk_score, risk_band, decision, triggered_rules, device_json, checks_json, signals_json, \
-            email_normalized, ip_country, phone, phone_range, referrer_user_id, promo_code) \
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)";
-        let link_user = "INSERT INTO device_users (tenant_id, visitor_id, user_key, first_seen_at, last_seen_at) \
-            VALUES ($1, $2, $3, $4, $4) ON CONFLICT (tenant_id, visitor_id, user_key) DO UPDATE SET last_seen_at = excluded.last_seen_at";
-        let touch = "UPDATE api_keys SET last_used_at = $3 WHERE tenant_id = $1 AND id = $2";
-        // Only decisions a webhook may be for, and only the tenant's webhooks that want it.
-        let notify = (assessment.decision != Decision::Allow).then(|| {
-            let payload = webhook_payload(&id, req, prepared, assessment, now);
-            (payload, format!("%,{},%", assessment.decision.as_str()))
-        });
-        with_writer!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let upsert = if visitor.is_new { INSERT_VISITOR } else { TOUCH_VISITOR };
-            sqlx::query(upsert).bind(tenant_id).bind(&visitor.visitor_id).bind(now).execute(&mut *tx).await?;
-            for (kind, value) in &key_links {
-                sqlx::query(LINK_KEY).bind(tenant_id).bind(*kind).bind(*value).bind(&visitor.visitor_id).bind(now)
-                    .execute(&mut *tx).await?;
-            }
-            sqlx::query(insert_event)
-                .bind(tenant_id)
-                .bind(&id)
-                .bind(req.event_type.as_str())
-                .bind(now)
-                .bind(req.external_user_id.as_deref())
-                .bind(req.email.as_deref())
-                .bind(&prepared.user_key)
-                .bind(signals.ip.address.as_deref())
-                .bind(&visitor.visitor_id)
-                .bind(payload_id)
-                .bind(assessment.risk_score)
-                .bind(assessment.risk_band.as_str())
-                .bind(assessment.decision.as_str())
-                .bind(&triggered)
-                .bind(&device_json)
-                .bind(&checks_json)
-                .bind(&signals_json)
-                .bind(signals.email.normalized.as_deref())
-                .bind(signals.ip.country.as_deref())
-                .bind(signals.phone.number.as_deref())
-                .bind(signals.phone.range.as_deref())
-                .bind(trimmed(req.referrer_user_id.as_deref()))
-                .bind(trimmed(req.promo_code.as_deref()))
-                .execute(&mut *tx)
-                .await?;
-            if !prepared.user_key.is_empty() {
-                sqlx::query(link_user).bind(tenant_id).bind(&visitor.visitor_id).bind(&prepared.user_key).bind(now)
-                    .execute(&mut *tx).await?;
-            }
-            if let Some(key_id) = touch_key {
-                sqlx::query(touch).bind(tenant_id).bind(key_id).bind(now).execute(&mut *tx).await?;
-            }
-            if let Some((payload, pattern)) = &notify {
-                sqlx::query(ENQUEUE_DELIVERIES).bind(tenant_id).bind(&id).bind(&prepared.user_key).bind(payload)
-                    .bind(now).bind(pattern).execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-        });
-        Ok(id)
+        let write = EventWrite {
+            tenant_id: tenant_id.to_string(),
+            visitor_id: visitor.visitor_id.clone(),
+            visitor_is_new: visitor.is_new,
+            // Only keys seen for the first time: one already linked keeps its first owner.
+            key_links: keys
+                .kinds_and_values()
+                .into_iter()
+                .filter(|(kind, _)| !visitor.linked.contains(kind))
+                .map(|(kind, value)| (kind, value.to_string()))
+                .collect(),
+            event_type: req.event_type.as_str(),
+            now,
+            external_user_id: req.external_user_id.clone(),
+            email: req.email.clone(),
+            user_key: prepared.user_key.clone(),
+            ip: signals.ip.address.clone(),
+            payload_id: req.device.as_ref().and_then(|d| d.payload_id.clone()),
+            risk_score: assessment.risk_score,
+            risk_band: assessment.risk_band.as_str(),
+            decision: assessment.decision.as_str(),
+            triggered: assessment.triggered().map(|c| c.code.as_str()).collect::<Vec<_>>().join(","),
+            device_json: to_json(&req.device)?,
+            checks_json: to_json(&assessment.checks)?,
+            signals_json: to_json(derived_signals)?,
+            email_normalized: signals.email.normalized.clone(),
+            ip_country: signals.ip.country.clone(),
+            phone: signals.phone.number.clone(),
+            phone_range: signals.phone.range.clone(),
+            referrer_user_id: trimmed(req.referrer_user_id.as_deref()).map(str::to_string),
+            promo_code: trimmed(req.promo_code.as_deref()).map(str::to_string),
+            touch_key: touch_key.map(str::to_string),
+            // Only decisions a webhook may be for, and only the tenant's webhooks that want it.
+            notify: (assessment.decision != Decision::Allow).then(|| {
+                let payload = webhook_payload(&id, req, prepared, assessment, now);
+                (payload, format!("%,{},%", assessment.decision.as_str()))
+            }),
+            id: id.clone(),
+        };
+        let visitor_id = match &self.events {
+            Some(batches) => batches.write(write).await?,
+            None => with_writer!(self, pool => {
+                let mut tx = pool.begin().await?;
+                let visitor = write_event!(tx, &write);
+                tx.commit().await?;
+                visitor
+            }),
+        };
+        Ok(Recorded { event_id: id, visitor_id })
     }
 
     /// The newest events in the scope, newest first.
@@ -316,7 +317,7 @@ mod tests {
         for event_type in EventType::ALL {
             let query = crate::linkage::query(event_type);
             let plan = plan_of(query.sql.clone()).await;
-            let tables = [" events ", " device_users ", " tenant_lists "];
+            let tables = [" events ", " device_users ", " tenant_lists ", " visitor_keys "];
             let steps: Vec<&String> = plan.iter().filter(|s| tables.iter().any(|t| s.contains(t))).collect();
             // At least one step per column (the list match has one per kind); DISTINCT adds a
             // temporary B-tree step, not a table access.
@@ -329,9 +330,5 @@ mod tests {
                 );
             }
         }
-        let plan = plan_of(crate::visitors::RESOLVE_SQL.to_string()).await;
-        let searches: Vec<&String> = plan.iter().filter(|s| s.starts_with("SEARCH")).collect();
-        assert_eq!(searches.len(), 3, "{plan:?}");
-        assert!(searches.iter().all(|s| s.contains("(tenant_id=? AND kind=? AND value=?)")), "{plan:?}");
     }
 }

@@ -14,6 +14,7 @@ pub mod audit;
 pub mod backup;
 pub mod credentials;
 pub mod erasure;
+mod event_writer;
 pub mod events;
 pub mod export;
 mod linkage;

@@ -15,7 +15,11 @@ use doorman_engine::input::EventType;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Param {
     Tenant,
-    Visitor,
+    Token,
+    Fingerprint,
+    Hardware,
+    /// The id a new visitor gets when no key of the event is known.
+    NewVisitor,
     User,
     Ip,
     Payload,
@@ -33,9 +37,12 @@ pub(crate) enum Param {
 }
 
 impl Param {
-    const ALL: [Param; 16] = [
+    const ALL: [Param; 19] = [
         Param::Tenant,
-        Param::Visitor,
+        Param::Token,
+        Param::Fingerprint,
+        Param::Hardware,
+        Param::NewVisitor,
         Param::User,
         Param::Ip,
         Param::Payload,
@@ -55,7 +62,10 @@ impl Param {
     fn placeholder(self) -> &'static str {
         match self {
             Param::Tenant => ":tenant",
-            Param::Visitor => ":visitor",
+            Param::Token => ":token",
+            Param::Fingerprint => ":fingerprint",
+            Param::Hardware => ":hardware",
+            Param::NewVisitor => ":new_visitor",
             Param::User => ":user",
             Param::Ip => ":ip",
             Param::Payload => ":payload",
@@ -262,10 +272,25 @@ fn number_placeholders(sql: &str) -> LinkageQuery {
     LinkageQuery { sql: out, params, columns: Vec::new() }
 }
 
+/// The visitor each of the event's device keys belongs to (one primary-key lookup per
+/// kind), and the visitor the event resolves to: the most certain key's, else a new one.
+/// Resolving within the linkage query saves a round trip to the database per event.
+const VISITOR: &str = "WITH keys AS (SELECT \
+    (SELECT visitor_id FROM visitor_keys WHERE tenant_id = :tenant AND kind = 'token' AND value = :token) AS t, \
+    (SELECT visitor_id FROM visitor_keys WHERE tenant_id = :tenant AND kind = 'fingerprint' AND value = :fingerprint) AS f, \
+    (SELECT visitor_id FROM visitor_keys WHERE tenant_id = :tenant AND kind = 'hardware' AND value = :hardware) AS h), \
+    v AS (SELECT COALESCE(t, f, h, :new_visitor) AS id FROM keys)";
+
 fn build(event_type: EventType) -> LinkageQuery {
-    let selected: Vec<String> =
-        COMMON.iter().chain(columns(event_type)).map(|(name, sql)| format!("{sql} AS {name}")).collect();
-    let mut query = number_placeholders(&format!("SELECT {}", selected.join(", ")));
+    let selected: Vec<String> = COMMON
+        .iter()
+        .chain(columns(event_type))
+        .map(|(name, sql)| format!("{} AS {name}", sql.replace(":visitor", "(SELECT id FROM v)")))
+        .collect();
+    let mut query = number_placeholders(&format!(
+        "{VISITOR} SELECT keys.t AS token_visitor, keys.f AS fingerprint_visitor, keys.h AS hardware_visitor, {} FROM keys",
+        selected.join(", ")
+    ));
     query.columns = COMMON.iter().chain(columns(event_type)).map(|(name, _)| *name).collect();
     query
 }
@@ -297,6 +322,7 @@ mod tests {
             assert!(q.sql.contains("AS other_users_on_device"), "{t:?}");
             assert!(q.sql.contains("AS payload_uses"), "{t:?}");
             assert!(!q.sql.contains(':'), "{}", q.sql);
+            assert!(q.sql.starts_with("WITH keys AS"), "{}", q.sql);
             assert_eq!(q.params[0], Param::Tenant);
         }
         assert!(query(EventType::Login).sql.contains("AS previous_login_at"));

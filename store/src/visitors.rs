@@ -1,10 +1,11 @@
 //! Resolving an event's device to a tenant-scoped visitor: by the collector's device token,
-//! else by the exact fingerprint, else by the hardware key (fuzzy), else a new visitor.
+//! else by the exact fingerprint, else by the hardware key (fuzzy), else a new visitor. The
+//! keys are looked up within the linkage query (`linkage.rs`); this decides from what it found.
 
 use serde::Serialize;
 
 use crate::db::with_pool;
-use crate::{ids, Result, Store};
+use crate::{Result, Store};
 
 /// The identifiers of a device that an event carries; any of them may be missing.
 #[derive(Debug, Clone, Default)]
@@ -37,7 +38,7 @@ pub enum MatchMethod {
 }
 
 impl MatchMethod {
-    fn kind(self) -> &'static str {
+    pub(crate) fn kind(self) -> &'static str {
         match self {
             MatchMethod::DeviceToken => "token",
             MatchMethod::Fingerprint => "fingerprint",
@@ -85,63 +86,36 @@ impl Store {
         Ok(with_pool!(self, pool => sqlx::query_as::<_, Visitor>(sql).bind(tenant_id).bind(visitor_id)
             .fetch_optional(pool).await)?)
     }
+}
 
-    /// Finds the visitor for these keys, or names a new one (created when the event is
-    /// recorded, so a failed request leaves nothing behind).
-    pub(crate) async fn resolve_visitor(
-        &self,
-        tenant_id: &str,
-        keys: &DeviceKeys<'_>,
-    ) -> Result<VisitorMatch> {
-        let rows: Vec<(String, String)> = if keys.ranked().next().is_none() {
-            Vec::new()
-        } else {
-            with_pool!(self, pool => sqlx::query_as(RESOLVE_SQL)
-                .bind(tenant_id)
-                .bind(keys.token.unwrap_or(""))
-                .bind(keys.fingerprint.unwrap_or(""))
-                .bind(keys.hardware.unwrap_or(""))
-                .fetch_all(pool)
-                .await)?
-        };
-        // Each key kind that has a visitor, the most certain first: the first names the
-        // visitor, and all of them need no new link.
-        let matched: Vec<(MatchMethod, &str)> =
-            [MatchMethod::DeviceToken, MatchMethod::Fingerprint, MatchMethod::Hardware]
-                .into_iter()
-                .filter_map(|m| {
-                    rows.iter().find(|(kind, _)| kind == m.kind()).map(|(_, id)| (m, id.as_str()))
-                })
-                .collect();
+impl VisitorMatch {
+    /// The visitor an event resolves to from the visitor of each of its keys (as the linkage
+    /// query looked them up): the most certain key's, else `new_id`, created when the event
+    /// is recorded so that a failed request leaves nothing behind.
+    pub(crate) fn from_found(found: [(MatchMethod, Option<String>); 3], new_id: String) -> Self {
+        let matched: Vec<(MatchMethod, String)> =
+            found.into_iter().filter_map(|(method, visitor)| visitor.map(|v| (method, v))).collect();
+        // Every kind that has a visitor needs no new link, the first names the visitor.
         let linked: Vec<&'static str> = matched.iter().map(|(m, _)| m.kind()).collect();
-        let found = matched.first().map(|&(method, id)| (method, id.to_string()));
-        Ok(match found {
+        match matched.into_iter().next() {
             Some((method, visitor_id)) => {
                 VisitorMatch { visitor_id, method, confidence: method.confidence(), is_new: false, linked }
             }
             None => VisitorMatch {
-                visitor_id: ids::new_id("vis"),
+                visitor_id: new_id,
                 method: MatchMethod::New,
                 confidence: MatchMethod::New.confidence(),
                 is_new: true,
                 linked,
             },
-        })
+        }
     }
 }
 
-/// The visitor of each key, one exact primary-key lookup per kind: an OR of the three lets
-/// SQLite walk every key of the tenant instead.
-pub(crate) const RESOLVE_SQL: &str = "\
-    SELECT kind, visitor_id FROM visitor_keys WHERE tenant_id = $1 AND kind = 'token' AND value = $2 \
-    UNION ALL SELECT kind, visitor_id FROM visitor_keys WHERE tenant_id = $1 AND kind = 'fingerprint' AND value = $3 \
-    UNION ALL SELECT kind, visitor_id FROM visitor_keys WHERE tenant_id = $1 AND kind = 'hardware' AND value = $4";
-/// Inserts a new visitor (or touches it if a concurrent request inserted it first).
-pub(crate) const INSERT_VISITOR: &str =
+/// Inserts a new visitor, or records that a known one was seen again.
+pub(crate) const UPSERT_VISITOR: &str =
     "INSERT INTO visitors (tenant_id, id, first_seen_at, last_seen_at) VALUES ($1, $2, $3, $3) \
      ON CONFLICT (tenant_id, id) DO UPDATE SET last_seen_at = excluded.last_seen_at";
-pub(crate) const TOUCH_VISITOR: &str =
-    "UPDATE visitors SET last_seen_at = $3 WHERE tenant_id = $1 AND id = $2";
 /// Links a key to a visitor. A key already linked keeps its first owner.
 pub(crate) const LINK_KEY: &str =
     "INSERT INTO visitor_keys (tenant_id, kind, value, visitor_id, created_at) \
@@ -151,5 +125,33 @@ impl DeviceKeys<'_> {
     /// `(kind, value)` of every key present, for [`LINK_KEY`].
     pub(crate) fn kinds_and_values(&self) -> Vec<(&'static str, &str)> {
         self.ranked().map(|(m, v)| (m.kind(), v)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_most_certain_key_names_the_visitor() {
+        let found = |t: Option<&str>, f: Option<&str>, h: Option<&str>| {
+            let s = |v: Option<&str>| v.map(str::to_string);
+            VisitorMatch::from_found(
+                [
+                    (MatchMethod::DeviceToken, s(t)),
+                    (MatchMethod::Fingerprint, s(f)),
+                    (MatchMethod::Hardware, s(h)),
+                ],
+                "vis_new".into(),
+            )
+        };
+        let m = found(None, Some("vis_f"), Some("vis_h"));
+        assert_eq!((m.visitor_id.as_str(), m.method, m.is_new), ("vis_f", MatchMethod::Fingerprint, false));
+        assert_eq!(m.linked, vec!["fingerprint", "hardware"]);
+        let m = found(Some("vis_t"), None, Some("vis_h"));
+        assert_eq!((m.visitor_id.as_str(), m.confidence), ("vis_t", 1.0));
+        let m = found(None, None, None);
+        assert_eq!((m.visitor_id.as_str(), m.method, m.is_new), ("vis_new", MatchMethod::New, true));
+        assert!(m.linked.is_empty());
     }
 }

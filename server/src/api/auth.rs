@@ -2,6 +2,7 @@
 
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
+use doorman_store::settings::SettingsVersion;
 use doorman_store::Store;
 use std::sync::Arc;
 
@@ -17,6 +18,8 @@ pub struct TenantKey {
     pub key_id: String,
     /// Whether this request should record the key's last use (at most once a minute).
     pub touch: bool,
+    /// The version of the tenant's rule settings at this request.
+    pub settings: SettingsVersion,
 }
 
 impl<S> FromRequestParts<S> for TenantKey
@@ -44,6 +47,11 @@ where
         }
         Arc::<RateLimiter>::from_ref(state).check(&principal.key_id).map_err(ApiError::RateLimited)?;
         let touch = principal.needs_touch(doorman_store::now_ms());
-        Ok(TenantKey { tenant_id: principal.tenant_id, key_id: principal.key_id, touch })
+        Ok(TenantKey {
+            tenant_id: principal.tenant_id,
+            key_id: principal.key_id,
+            touch,
+            settings: principal.settings,
+        })
     }
 }

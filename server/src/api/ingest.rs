@@ -46,7 +46,7 @@ pub async fn ingest(
     let now = now_ms();
     let reputation = state.reputation.get();
     let signals = derive(&req, &reputation, &state.geo);
-    let rules = state.store.effective_rule_config(&key.tenant_id).await?;
+    let rules = state.store.rule_config_at(&key.tenant_id, key.settings).await?;
     let mut prepared =
         state.store.prepare_event(&key.tenant_id, &req, &signals, now, rules.limits.count_cap()).await?;
     prepared.linkage.measure_travel(&state.geo.places, signals.ip.country.as_deref());
@@ -63,7 +63,7 @@ pub async fn ingest(
         derived["listMatch"] = serde_json::to_value(list).map_err(ApiError::internal)?;
     }
 
-    let event_id = state
+    let recorded = state
         .store
         .record_event(
             &key.tenant_id,
@@ -78,14 +78,14 @@ pub async fn ingest(
         .await?;
     tracing::info!(
         tenant = %key.tenant_id,
-        event = %event_id,
+        event = %recorded.event_id,
         score = assessment.risk_score,
         decision = assessment.decision.as_str(),
         "event scored"
     );
     Ok(Json(IngestResponse {
-        event_id,
-        visitor_id: prepared.visitor.visitor_id,
+        event_id: recorded.event_id,
+        visitor_id: recorded.visitor_id,
         risk_score: assessment.risk_score,
         risk_band: assessment.risk_band,
         decision: assessment.decision,

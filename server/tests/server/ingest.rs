@@ -210,6 +210,7 @@ on_both_backends!(TestApp::on =>
     a_missing_unknown_or_revoked_key_is_401,
     hosting_networks_and_foreign_time_zones_are_flagged,
     events_are_scored_with_the_tenants_settings,
+    concurrent_events_are_all_stored,
 );
 
 #[tokio::test]
@@ -258,4 +259,37 @@ async fn metrics_count_decisions_rules_latency_and_rejections() {
     ] {
         assert!(text.lines().any(|l| l == line), "{line} missing from\n{text}");
     }
+}
+
+/// Many events at once are committed in batches on SQLite: every acknowledged one is
+/// stored with its rows, and a later event sees the earlier ones.
+async fn concurrent_events_are_all_stored(app: TestApp) {
+    let app = std::sync::Arc::new(app);
+    let mut sending = tokio::task::JoinSet::new();
+    for n in 0..120 {
+        let app = app.clone();
+        sending.spawn(async move {
+            let mut body = seed_003_signup(&format!("user{n}@example.com"), &format!("fp-{}", n % 30));
+            body["device"]["screen"]["width"] = json!(1000 + n % 30);
+            let (status, scored) = app.ingest(&body).await;
+            assert_eq!(status, 200, "{scored}");
+            scored["eventId"].as_str().unwrap().to_string()
+        });
+    }
+    let mut ids = Vec::new();
+    while let Some(id) = sending.join_next().await {
+        ids.push(id.unwrap());
+    }
+    for id in &ids {
+        assert!(
+            app.store.event(&app.tenant_id, id).await.unwrap().is_some(),
+            "{id} was acknowledged but not stored"
+        );
+    }
+    // Each of the 30 devices now has four accounts: the next one on any of them is blocked.
+    let mut body = seed_003_signup("late@example.com", "fp-7");
+    body["device"]["screen"]["width"] = json!(1007);
+    let (_, late) = app.ingest(&body).await;
+    assert_eq!(late["decision"], "BLOCK", "{late}");
+    assert!(late["derivedSignals"]["linkage"]["otherUsersOnDevice"].as_u64().unwrap() >= 3, "{late}");
 }

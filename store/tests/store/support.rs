@@ -48,5 +48,5 @@ pub async fn ingest_with_key(
         .record_event(tenant_id, touch_key, req, &signals, &prepared, &assessment, &json!({}), now)
         .await
         .unwrap();
-    (prepared, id)
+    (prepared, id.event_id)
 }
