@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// Device and browser signals. Every field is optional: a client using only seed 003's
 /// snippet sends the first ten, our collector sends all of them.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeviceSignals {
@@ -48,6 +49,7 @@ pub struct DeviceSignals {
     pub automation: Option<AutomationSignals>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Screen {
@@ -60,6 +62,7 @@ pub struct Screen {
 }
 
 /// What the collector saw of automation frameworks and tampering in the page.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AutomationSignals {
@@ -74,6 +77,7 @@ pub struct AutomationSignals {
 }
 
 /// Behaviour on the form between the collector's attach and the submit. Never field values.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BehaviorSignals {
@@ -94,6 +98,7 @@ pub struct BehaviorSignals {
 }
 
 /// One sample of the pointer path: page coordinates and a `performance.now()` time in ms.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct MousePoint {
     pub x: f64,

@@ -5,6 +5,9 @@ pub enum EngineError {
     /// A field of the event is out of bounds or malformed.
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
+    /// A body is not JSON at all.
+    #[error("{0}")]
+    Malformed(String),
 }
 
 impl EngineError {

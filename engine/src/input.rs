@@ -1,11 +1,12 @@
 //! The body of `POST /api/v1/events/ingest`: seed 003's shape, plus the fields other event
 //! types need.
 
-use doorman_collector::payload::{BehaviorSignals, DeviceSignals};
+pub use doorman_collector::payload::{BehaviorSignals, DeviceSignals};
 use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum EventType {
@@ -42,6 +43,7 @@ impl EventType {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IngestRequest {
@@ -179,6 +181,7 @@ mod tests {
     fn field_of(req: &IngestRequest) -> String {
         match req.validate() {
             Err(EngineError::Invalid { field, .. }) => field,
+            Err(other) => panic!("validation gave {other:?}"),
             Ok(()) => String::new(),
         }
     }

@@ -11,6 +11,7 @@ mod error;
 pub mod feedback;
 pub mod geo;
 pub mod input;
+pub mod json;
 pub mod linkage;
 pub mod lists;
 pub mod reputation;

@@ -11,6 +11,7 @@ use crate::derive::normalize_email;
 use crate::score::{Assessment, Decision, RiskBand};
 use crate::EngineError;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ListAction {
@@ -36,6 +37,7 @@ impl ListAction {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ListKind {
@@ -157,6 +159,7 @@ pub fn domain_candidates(domain: &str) -> (String, Option<String>) {
 }
 
 /// The entry an event matched.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ListMatch {

@@ -6,7 +6,8 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use doorman_store::StoreError;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -70,8 +71,29 @@ impl From<doorman_engine::EngineError> for ApiError {
             doorman_engine::EngineError::Invalid { field, message } => {
                 ApiError::InvalidField { message: format!("{field}: {message}"), field }
             }
+            doorman_engine::EngineError::Malformed(message) => ApiError::InvalidJson(message),
         }
     }
+}
+
+/// What every failure of `/api/v1` answers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable and machine-readable: `unauthorized`, `forbidden`, `not_found`, `invalid_json`,
+    /// `invalid_field`, `payload_too_large`, `conflict`, `rate_limited`,
+    /// `method_not_allowed` or `internal`.
+    #[schema(example = "invalid_field")]
+    pub code: &'static str,
+    /// For people; may change between versions.
+    pub message: String,
+    /// The offending field, for `invalid_field`, when one is to blame.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 impl IntoResponse for ApiError {
@@ -80,12 +102,11 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(cause) = &self {
             tracing::error!(error = %cause, "request failed");
         }
-        let mut body = json!({ "error": { "code": code, "message": self.to_string() } });
-        if let ApiError::InvalidField { field, .. } = &self {
-            if !field.is_empty() {
-                body["error"]["field"] = json!(field);
-            }
-        }
+        let field = match &self {
+            ApiError::InvalidField { field, .. } if !field.is_empty() => Some(field.clone()),
+            _ => None,
+        };
+        let body = ErrorBody { error: ErrorDetail { code, message: self.to_string(), field } };
         let mut response = (status, Json(body)).into_response();
         if let ApiError::RateLimited(wait) = self {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs(wait)));

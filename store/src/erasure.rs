@@ -7,6 +7,7 @@ use crate::db::with_writer;
 use crate::{Result, Store, StoreError};
 
 /// What an erasure removed.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Erased {

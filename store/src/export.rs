@@ -18,6 +18,7 @@ pub const MAX_USER_DEVICES: i64 = 1000;
 pub const MAX_EXPORT_EVENTS: i64 = 10_000;
 
 /// One stored event as the store keeps it, with its JSON columns parsed.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StoredEvent {
@@ -39,8 +40,13 @@ pub struct StoredEvent {
     /// Feedback the client backend reported: how the login or challenge turned out.
     pub outcome: Option<String>,
     pub feedback_at: Option<i64>,
+    /// The `device` the event was sent with; null when it had none.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<doorman_engine::input::DeviceSignals>))]
     pub device: Value,
+    /// Every check as it was when the event was scored.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<doorman_engine::score::Check>))]
     pub checks: Value,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub derived_signals: Value,
 }
 
@@ -104,6 +110,7 @@ impl TryFrom<EventRow> for StoredEvent {
 }
 
 /// A device the user was seen on.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct UserDevice {
@@ -112,6 +119,7 @@ pub struct UserDevice {
     pub last_seen_at: i64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserExport {

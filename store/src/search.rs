@@ -110,6 +110,7 @@ fn conditions(scope: Scope<'_>, filter: &EventFilter) -> Result<Conditions> {
 }
 
 /// A user seen on a device, and when.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct DeviceUser {
     pub user_key: String,
@@ -118,6 +119,7 @@ pub struct DeviceUser {
 }
 
 /// An address a device came from, how often and when last.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct DeviceIp {
     pub ip: String,

@@ -10,7 +10,7 @@ use doorman_store::export::StoredEvent;
 use doorman_store::now_ms;
 
 use super::{ApiJson, TenantKey};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
 fn no_such_event() -> ApiError {
@@ -21,6 +21,20 @@ fn event_id(path: Result<Path<String>, PathRejection>) -> Result<String, ApiErro
     path.map(|Path(id)| id).map_err(|e| ApiError::NotFound(e.body_text()))
 }
 
+/// A stored event as it was scored, with its feedback.
+#[utoipa::path(
+    get,
+    path = "/events/{event_id}",
+    tag = "events",
+    params(("event_id" = String, Path, description = "`eventId` of the ingest answer")),
+    responses(
+        (status = 200, description = "The event", body = StoredEvent),
+        (status = 401, description = "No API key, or not a valid one", body = ErrorBody),
+        (status = 404, description = "No such event for this tenant", body = ErrorBody),
+        (status = 429, description = "The API key's rate limit is spent", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    )
+)]
 pub async fn get_event(
     State(state): State<AppState>,
     key: TenantKey,
@@ -30,6 +44,24 @@ pub async fn get_event(
     state.store.event(&key.tenant_id, &event_id).await?.map(Json).ok_or_else(no_such_event)
 }
 
+/// What became of an event: a fraud or legitimate label, or a login's outcome. Labels
+/// measure each rule's precision; failed logins feed the credential-stuffing rule.
+#[utoipa::path(
+    post,
+    path = "/events/{event_id}/feedback",
+    tag = "events",
+    params(("event_id" = String, Path, description = "`eventId` of the ingest answer")),
+    request_body = Feedback,
+    responses(
+        (status = 200, description = "The event with its feedback", body = StoredEvent),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "No API key, or not a valid one", body = ErrorBody),
+        (status = 404, description = "No such event for this tenant", body = ErrorBody),
+        (status = 422, description = "Neither label nor outcome, or an outcome that does not fit the event", body = ErrorBody),
+        (status = 429, description = "The API key's rate limit is spent", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    )
+)]
 pub async fn feedback(
     State(state): State<AppState>,
     key: TenantKey,

@@ -9,12 +9,13 @@ use doorman_engine::lists::ListMatch;
 use doorman_engine::score::{assess, Check, Decision, RiskBand};
 use doorman_store::now_ms;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::{ApiJson, TenantKey};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct IngestResponse {
     pub event_id: String,
@@ -23,20 +24,40 @@ pub struct IngestResponse {
     pub risk_band: RiskBand,
     pub decision: Decision,
     pub triggered_rules: Vec<TriggeredRule>,
+    /// Every rule, fired or not, with its status and a detail for people.
     pub all_checks: Vec<Check>,
+    /// What the engine derived from the event: `ip`, `device`, `behavior`, `email`,
+    /// `linkage`, `identification` and, when a list decided, `listMatch`.
+    #[schema(value_type = Object)]
     pub derived_signals: serde_json::Value,
     /// The tenant's allow or block entry that decided the event, which the score did not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub list_match: Option<ListMatch>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct TriggeredRule {
     pub code: String,
     pub label: String,
     pub weight: i32,
 }
 
+/// Scores one event of a signup, login or other flow and stores it.
+#[utoipa::path(
+    post,
+    path = "/events/ingest",
+    tag = "events",
+    request_body = IngestRequest,
+    responses(
+        (status = 200, description = "The event's score, band, decision and every check", body = IngestResponse),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "No API key, or not a valid one", body = ErrorBody),
+        (status = 413, description = "The body is larger than the server's limit", body = ErrorBody),
+        (status = 422, description = "A field is missing, of the wrong type or beyond its limit", body = ErrorBody),
+        (status = 429, description = "The API key's rate limit is spent", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    )
+)]
 pub async fn ingest(
     State(state): State<AppState>,
     key: TenantKey,

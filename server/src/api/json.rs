@@ -1,13 +1,12 @@
 //! A JSON body extractor whose every failure is an [`ApiError`]: an oversized body is 413,
-//! malformed JSON 400, and a well-formed body with a wrong or missing field 422 naming the
-//! field's path, or naming the nesting when a body nests deeper than [`MAX_DEPTH`]. The
-//! body's content type is not checked, so any HTTP client can post.
+//! malformed JSON 400, and a well-formed body with a wrong or missing field, or nested too
+//! deep, 422 (see [`doorman_engine::json`]). The body's content type is not checked, so any
+//! HTTP client can post.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
-use serde_json::error::Category;
 
 use crate::error::ApiError;
 
@@ -28,112 +27,6 @@ where
                 ApiError::InvalidJson("the request body could not be read".into())
             }
         })?;
-        parse(&bytes).map(ApiJson)
-    }
-}
-
-/// The deepest nesting of arrays and objects a body may have. Doorman's bodies need 4; the
-/// limit stops a hostile body from making the parser recurse through unknown fields.
-pub const MAX_DEPTH: usize = 16;
-
-pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    if nesting_exceeds(bytes, MAX_DEPTH) {
-        return Err(ApiError::InvalidField {
-            field: String::new(),
-            message: format!("the body nests arrays and objects deeper than {MAX_DEPTH} levels"),
-        });
-    }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
-        let field = err.path().to_string();
-        let inner = err.into_inner();
-        match inner.classify() {
-            Category::Data => ApiError::InvalidField { message: format!("{field}: {inner}"), field },
-            Category::Syntax | Category::Eof | Category::Io => {
-                ApiError::InvalidJson(format!("malformed JSON: {inner}"))
-            }
-        }
-    })?;
-    de.end().map_err(|e| ApiError::InvalidJson(format!("malformed JSON: {e}")))?;
-    Ok(value)
-}
-
-/// Whether `bytes` opens more than `max` arrays or objects at once, brackets inside strings
-/// not counted. One pass without allocation, run before the parser sees the body.
-fn nesting_exceeds(bytes: &[u8], max: usize) -> bool {
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    for &b in bytes {
-        if in_string {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > max {
-                    return true;
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    false
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde::Deserialize;
-
-    #[derive(Debug, Deserialize)]
-    #[allow(dead_code)]
-    struct Body {
-        name: String,
-        inner: Option<Inner>,
-    }
-
-    #[derive(Debug, Deserialize)]
-    #[allow(dead_code)]
-    struct Inner {
-        count: u32,
-    }
-
-    #[test]
-    fn classifies_failures() {
-        assert!(parse::<Body>(br#"{"name":"a","inner":{"count":1}}"#).is_ok());
-        assert!(matches!(parse::<Body>(b"{not json"), Err(ApiError::InvalidJson(_))));
-        assert!(matches!(parse::<Body>(b""), Err(ApiError::InvalidJson(_))));
-        assert!(matches!(parse::<Body>(br#"{"name":"a"} trailing"#), Err(ApiError::InvalidJson(_))));
-        match parse::<Body>(br#"{"name":"a","inner":{"count":"x"}}"#) {
-            Err(ApiError::InvalidField { field, .. }) => assert_eq!(field, "inner.count"),
-            other => panic!("unexpected {other:?}"),
-        }
-        assert!(matches!(parse::<Body>(br#"{"inner":null}"#), Err(ApiError::InvalidField { .. })));
-    }
-
-    #[test]
-    fn counts_nesting_outside_strings_only() {
-        let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
-        assert!(!nesting_exceeds(nested(3).as_bytes(), 3));
-        assert!(nesting_exceeds(nested(4).as_bytes(), 3));
-        assert!(!nesting_exceeds(br#"{"a":"[[[[[[","b":"\"{{{{"}"#, 2));
-        assert!(nesting_exceeds(br#"{"a":"\\","b":[[{}]]}"#, 3));
-
-        let deep = format!(r#"{{"name":"a","extra":{}}}"#, nested(MAX_DEPTH));
-        match parse::<Body>(deep.as_bytes()) {
-            Err(ApiError::InvalidField { message, .. }) => {
-                assert!(message.contains("deeper than"), "{message}")
-            }
-            other => panic!("unexpected {other:?}"),
-        }
-        let shallow = format!(r#"{{"name":"a","extra":{}}}"#, nested(MAX_DEPTH - 1));
-        assert!(parse::<Body>(shallow.as_bytes()).is_ok());
+        doorman_engine::json::parse(&bytes).map(ApiJson).map_err(ApiError::from)
     }
 }

@@ -4,16 +4,20 @@ mod auth;
 pub mod events;
 pub mod ingest;
 mod json;
+pub mod openapi;
 pub mod users;
 pub mod visitors;
 
 use std::time::Instant;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{delete, get, post};
+use axum::routing::get;
 use axum::Router;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 pub use auth::TenantKey;
 pub use json::ApiJson;
@@ -22,16 +26,22 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 pub fn router(state: &AppState) -> Router<AppState> {
-    let ingest_route =
-        post(ingest::ingest).layer(middleware::from_fn_with_state(state.clone(), measure_ingest));
-    let v1 = Router::new()
-        .route("/events/ingest", ingest_route)
-        .route("/events/{event_id}", get(events::get_event))
-        .route("/events/{event_id}/feedback", post(events::feedback))
-        .route("/visitors/{visitor_id}", get(visitors::get_visitor))
-        .route("/users/{user}", delete(users::erase))
-        .route("/users/{user}/devices", get(users::devices))
-        .route("/users/{user}/export", get(users::export))
+    let (v1, paths) = OpenApiRouter::new()
+        .routes(routes!(ingest::ingest).layer(middleware::from_fn_with_state(state.clone(), measure_ingest)))
+        .routes(routes!(events::get_event))
+        .routes(routes!(events::feedback))
+        .routes(routes!(visitors::get_visitor))
+        .routes(routes!(users::erase))
+        .routes(routes!(users::devices))
+        .routes(routes!(users::export))
+        .split_for_parts();
+    let doc = openapi::to_json(&openapi::document(paths));
+    let serve_doc = move || {
+        let doc = doc.clone();
+        async move { ([(header::CONTENT_TYPE, "application/json")], doc) }
+    };
+    let v1 = v1
+        .route("/openapi.json", get(serve_doc))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes));

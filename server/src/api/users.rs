@@ -8,12 +8,13 @@ use axum::Json;
 use doorman_store::erasure::Erased;
 use doorman_store::export::{UserDevice, UserExport};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::TenantKey;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ErasureResponse {
     pub user: String,
@@ -27,6 +28,21 @@ fn user(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
     })
 }
 
+/// Everything stored about a user, for an access request.
+#[utoipa::path(
+    get,
+    path = "/users/{user}/export",
+    tag = "users",
+    params(("user" = String, Path, description = "The `externalUserId` sent with events, or the normalised email of events sent without one")),
+    responses(
+        (status = 200, description = "The user's events and devices", body = UserExport),
+        (status = 401, description = "No API key, or not a valid one", body = ErrorBody),
+        (status = 404, description = "Nothing is stored about this user", body = ErrorBody),
+        (status = 422, description = "Not a user id: empty or longer than 256 characters", body = ErrorBody),
+        (status = 429, description = "The API key's rate limit is spent", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    )
+)]
 pub async fn export(
     State(state): State<AppState>,
     key: TenantKey,
@@ -41,7 +57,7 @@ pub async fn export(
         .ok_or_else(|| ApiError::NotFound("nothing is stored about this user".into()))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserDevices {
     pub user: String,
@@ -49,6 +65,21 @@ pub struct UserDevices {
     pub devices: Vec<UserDevice>,
 }
 
+/// The devices a user was seen on, first seen first.
+#[utoipa::path(
+    get,
+    path = "/users/{user}/devices",
+    tag = "users",
+    params(("user" = String, Path, description = "The `externalUserId` sent with events, or the normalised email of events sent without one")),
+    responses(
+        (status = 200, description = "The user's devices", body = UserDevices),
+        (status = 401, description = "No API key, or not a valid one", body = ErrorBody),
+        (status = 404, description = "Nothing is stored about this user", body = ErrorBody),
+        (status = 422, description = "Not a user id: empty or longer than 256 characters", body = ErrorBody),
+        (status = 429, description = "The API key's rate limit is spent", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    )
+)]
 pub async fn devices(
     State(state): State<AppState>,
     key: TenantKey,
@@ -62,6 +93,20 @@ pub async fn devices(
     Ok(Json(UserDevices { user: user.trim().to_string(), devices }))
 }
 
+/// Removes everything stored about a user, for an erasure request; kept in the audit log.
+#[utoipa::path(
+    delete,
+    path = "/users/{user}",
+    tag = "users",
+    params(("user" = String, Path, description = "The `externalUserId` sent with events, or the normalised email of events sent without one")),
+    responses(
+        (status = 200, description = "What was removed (all zero when nothing was stored)", body = ErasureResponse),
+        (status = 401, description = "No API key, or not a valid one", body = ErrorBody),
+        (status = 422, description = "Not a user id: empty or longer than 256 characters", body = ErrorBody),
+        (status = 429, description = "The API key's rate limit is spent", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    )
+)]
 pub async fn erase(
     State(state): State<AppState>,
     key: TenantKey,

@@ -7,22 +7,25 @@ use axum::Json;
 use doorman_store::events::{EventSummary, Scope};
 use doorman_store::search::{DeviceIp, DeviceUser, EventFilter};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::TenantKey;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
 const DEFAULT_LIMIT: i64 = 20;
 const MAX_LIMIT: i64 = 100;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// Events per page, 1 to 100; 20 when absent.
     limit: Option<i64>,
     /// `nextCursor` of the previous page.
     cursor: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VisitorEvent {
     event_id: String,
@@ -60,7 +63,7 @@ impl From<EventSummary> for VisitorEvent {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LinkedUser {
     user: String,
@@ -74,7 +77,7 @@ impl From<DeviceUser> for LinkedUser {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LinkedIp {
     ip: String,
@@ -88,7 +91,7 @@ impl From<DeviceIp> for LinkedIp {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VisitorHistory {
     visitor_id: String,
@@ -120,6 +123,22 @@ fn parse_cursor(cursor: &str) -> Result<(i64, String), ApiError> {
     Ok((at, id.to_string()))
 }
 
+/// One device's events, newest first, a page at a time, with the users and addresses seen
+/// with it.
+#[utoipa::path(
+    get,
+    path = "/visitors/{visitor_id}",
+    tag = "visitors",
+    params(("visitor_id" = String, Path, description = "`visitorId` of an ingest answer"), PageQuery),
+    responses(
+        (status = 200, description = "A page of the device's history", body = VisitorHistory),
+        (status = 401, description = "No API key, or not a valid one", body = ErrorBody),
+        (status = 404, description = "No such visitor for this tenant", body = ErrorBody),
+        (status = 422, description = "A limit out of range or a cursor this API did not give out", body = ErrorBody),
+        (status = 429, description = "The API key's rate limit is spent", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    )
+)]
 pub async fn get_visitor(
     State(state): State<AppState>,
     key: TenantKey,

@@ -11,6 +11,7 @@ mod ingest;
 mod keys;
 mod lifecycle;
 mod lists;
+mod openapi;
 mod operators;
 mod overview;
 mod reputation;
