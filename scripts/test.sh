@@ -13,6 +13,9 @@ printf '\n==> Rust tests (SQLite, and PostgreSQL for the store)\n'
 source scripts/test-postgres.sh
 cargo nextest run --workspace --no-fail-fast
 
+printf '\n==> fuzzing the ingest parser and engine\n'
+scripts/fuzz.sh
+
 # Built after the Rust tests: their build of the doorman binary is not cargo-leptos's, and
 # its server-rendered pages would not match the dashboard's wasm.
 printf '\n==> build\n'
