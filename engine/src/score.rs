@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{RuleConfig, Thresholds};
 use crate::derive::Signals;
-use crate::input::IngestRequest;
+use crate::input::{EventType, IngestRequest};
 use crate::linkage::Linkage;
 use crate::lists::ListMatch;
 use crate::rules::{catalog, RuleContext};
@@ -117,7 +117,7 @@ pub fn assess(req: &IngestRequest, signals: &Signals, linkage: &Linkage, config:
             let (status, detail) = if tuning.enabled == Some(false) {
                 (CheckStatus::Disabled, "disabled for this tenant".to_string())
             } else if !rule.applies(req.event_type) {
-                (CheckStatus::Pass, format!("not applicable to {}", req.event_type.as_str()))
+                (CheckStatus::Pass, not_applicable(req.event_type))
             } else {
                 let verdict = (rule.evaluate)(&ctx);
                 (if verdict.fired { CheckStatus::Fired } else { CheckStatus::Pass }, verdict.detail)
@@ -129,6 +129,13 @@ pub fn assess(req: &IngestRequest, signals: &Signals, linkage: &Linkage, config:
     let risk_band = RiskBand::for_score(risk_score, &config.thresholds);
     Assessment { risk_score, risk_band, decision: risk_band.decision(), checks, list_match: None }
 }
+
+/// The detail of a check whose rule is for other event types.
+pub fn not_applicable(event_type: EventType) -> String {
+    format!("not applicable to {}", event_type.as_str())
+}
+
+pub mod stored;
 
 #[cfg(test)]
 mod tests;

@@ -248,7 +248,7 @@ impl Store {
             decision: assessment.decision.as_str(),
             triggered: assessment.triggered().map(|c| c.code.as_str()).collect::<Vec<_>>().join(","),
             device_json: to_json(&req.device)?,
-            checks_json: to_json(&assessment.checks)?,
+            checks_json: doorman_engine::score::stored::encode(req.event_type, &assessment.checks),
             signals_json: to_json(derived_signals)?,
             email_normalized: signals.email.normalized.clone(),
             ip_country: signals.ip.country.clone(),

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use doorman_engine::feedback::{Feedback, Label, Outcome};
 use doorman_engine::input::EventType;
+use doorman_engine::score::stored::decode;
 
 use crate::db::{execute, with_pool};
 use crate::erasure::validate_user;
@@ -77,6 +78,17 @@ const EVENT_COLUMNS: &str = "id, event_type, created_at, external_user_id, email
     risk_score, risk_band, decision, phone, referrer_user_id, promo_code, label, outcome, feedback_at, \
     device_json, checks_json, signals_json";
 
+/// The event's checks, every rule of the catalog, from the form events store them in.
+fn stored_checks(row: &EventRow) -> Result<Value> {
+    let corrupt = |what: String| StoreError::Corrupt(format!("event {} checks: {what}", row.id));
+    let event_type = EventType::ALL
+        .into_iter()
+        .find(|t| t.as_str() == row.event_type)
+        .ok_or_else(|| corrupt(format!("unknown event type {}", row.event_type)))?;
+    let checks = decode(event_type, &row.checks_json).map_err(|e| corrupt(e.to_string()))?;
+    serde_json::to_value(checks).map_err(|e| corrupt(e.to_string()))
+}
+
 impl TryFrom<EventRow> for StoredEvent {
     type Error = StoreError;
 
@@ -87,7 +99,7 @@ impl TryFrom<EventRow> for StoredEvent {
         };
         Ok(StoredEvent {
             device: parse(&row.device_json, "device")?,
-            checks: parse(&row.checks_json, "checks")?,
+            checks: stored_checks(&row)?,
             derived_signals: parse(&row.signals_json, "signals")?,
             event_id: row.id,
             event_type: row.event_type,
