@@ -104,6 +104,10 @@ const BOT_USER_AGENT_MARKERS: [(&str, &str); 4] = [
     ("puppeteer", "puppeteer_user_agent"),
 ];
 
+/// Collector markers that people's browsers show too (virtual machines, remote desktops,
+/// machines without a GPU): listed beside other traces of automation, never one alone.
+const HINT_MARKERS: [&str; 1] = ["software_renderer"];
+
 fn bot_reasons(d: &DeviceSignals, ua: &str) -> Vec<String> {
     let mut reasons: Vec<String> = BOT_USER_AGENT_MARKERS
         .iter()
@@ -114,7 +118,12 @@ fn bot_reasons(d: &DeviceSignals, ua: &str) -> Vec<String> {
         if automation.webdriver == Some(true) {
             reasons.push("webdriver".into());
         }
-        reasons.extend(automation.markers.iter().map(|m| format!("marker:{m}")));
+        let (hints, traces): (Vec<&String>, Vec<&String>) =
+            automation.markers.iter().partition(|m| HINT_MARKERS.contains(&m.as_str()));
+        reasons.extend(traces.into_iter().map(|m| format!("marker:{m}")));
+        if !reasons.is_empty() {
+            reasons.extend(hints.into_iter().map(|m| format!("marker:{m}")));
+        }
     }
     reasons
 }
@@ -197,6 +206,26 @@ mod tests {
             Some(AutomationSignals { webdriver: Some(true), markers: vec!["cdp".into()], tampered: vec![] });
         let d = derive(Some(&dev));
         assert_eq!(d.bot_reasons, vec!["headless_user_agent", "webdriver", "marker:cdp"]);
+    }
+
+    #[test]
+    fn collector_markers_are_automation_and_hints_only_beside_them() {
+        let mut dev = device();
+        let markers = |names: &[&str]| {
+            Some(AutomationSignals {
+                markers: names.iter().map(|n| n.to_string()).collect(),
+                ..Default::default()
+            })
+        };
+        dev.automation = markers(&["cdp_runtime"]);
+        assert_eq!(derive(Some(&dev)).bot_reasons, vec!["marker:cdp_runtime"]);
+        dev.automation = markers(&["software_renderer"]);
+        assert!(!derive(Some(&dev)).bot, "a GPU-less machine is not a bot by itself");
+        dev.automation = markers(&["software_renderer", "webdriver_deleted"]);
+        assert_eq!(
+            derive(Some(&dev)).bot_reasons,
+            vec!["marker:webdriver_deleted", "marker:software_renderer"]
+        );
     }
 
     #[test]
