@@ -207,6 +207,31 @@ mod tests {
         assert!(serde_json::from_str::<DeviceSignals>(r#"{"storageQuotaMb":-1}"#).is_err());
     }
 
+    /// What the collector sent from headless Chromium 156 (Playwright), so that the names the
+    /// browser code writes are checked against the ones parsed here.
+    const CHROMIUM_156: &str = r#"{"userAgent":"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36","language":"en-US","hardwareConcurrency":2,"deviceMemory":16,"platform":"Linux x86_64","vendor":"Google Inc.","maxTouchPoints":0,"cookiesEnabled":true,"screen":{"width":1280,"height":720,"availWidth":1280,"availHeight":720,"colorDepth":24,"pixelRatio":1},"timezone":"UTC","timezoneOffset":0,"languages":["en-US","en"],"webglVendor":"Google Inc. (Google)","webglRenderer":"ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero) (0x0000C0DE)), SwiftShader driver)","webglHash":"7d663810a9a7180993f3a6f2594d95f6","canvasHash":"8b570d3c74fd8f1b406df7abcf065c1d","fonts":["Arial","Courier New","DejaVu Sans","Helvetica","Liberation Sans","Times New Roman"],"localStorage":true,"sessionStorage":true,"indexedDb":true,"openDatabase":false,"mathHash":"c25f538095bcb7ed450688075a3d1ae7","evalLength":33,"clientHints":{"brands":[{"brand":"Not:A-Brand","version":"8"},{"brand":"Chromium","version":"156"}],"mobile":false,"platform":"Linux","platformVersion":"","architecture":"x86","bitness":"64","model":"","fullVersionList":[{"brand":"Not:A-Brand","version":"8.0.0.0"},{"brand":"Chromium","version":"156.0.8078.79"}]},"fingerprint":"8cadbf1ad799425c67dd077c273a6ea2","deviceToken":"b98ab21f2ea693828af2fd1a0e5bc6e4","collectorVersion":"0.1.0","automation":{"webdriver":true,"markers":["headless_user_agent","software_renderer"],"tampered":[]},"audioHash":"993734bbdbe1630e4eec573db370bc8b","storageQuotaMb":10240,"payloadId":"00945909af7b353a5c3957e802ff8926","collectedAt":1795596278307}"#;
+
+    #[test]
+    fn the_collectors_own_output_fills_every_field() {
+        let device: DeviceSignals = serde_json::from_str(CHROMIUM_156).unwrap();
+        assert!(device.audio_hash.is_some() && device.math_hash.is_some());
+        assert_eq!(device.eval_length, Some(33));
+        assert_eq!(
+            (device.session_storage, device.indexed_db, device.open_database),
+            (Some(true), Some(true), Some(false))
+        );
+        assert_eq!(device.storage_quota_mb, Some(10240));
+        let hints = device.client_hints.unwrap();
+        assert_eq!(hints.brands.len(), 2);
+        assert_eq!(hints.mobile, Some(false));
+        assert_eq!(hints.platform.as_deref(), Some("Linux"));
+        assert_eq!(hints.platform_version.as_deref(), Some(""));
+        assert_eq!((hints.architecture.as_deref(), hints.bitness.as_deref()), (Some("x86"), Some("64")));
+        assert_eq!(hints.model.as_deref(), Some(""));
+        assert_eq!(hints.full_version_list[1].version, "156.0.8078.79");
+        assert_eq!(device.automation.unwrap().markers, ["headless_user_agent", "software_renderer"]);
+    }
+
     #[test]
     fn new_fields_keep_their_wire_names() {
         let device = DeviceSignals {
