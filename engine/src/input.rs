@@ -1,6 +1,7 @@
 //! The body of `POST /api/v1/events/ingest`: seed 003's shape, plus the fields other event
 //! types need.
 
+use doorman_collector::payload::Brand;
 pub use doorman_collector::payload::{BehaviorSignals, DeviceSignals};
 use serde::{Deserialize, Serialize};
 
@@ -72,6 +73,8 @@ pub mod limits {
     pub const FONTS: usize = 300;
     pub const LANGUAGES: usize = 32;
     pub const MARKERS: usize = 64;
+    /// Client-hint brand lists; browsers send three or four.
+    pub const BRANDS: usize = 16;
 }
 
 fn check_len(field: &str, value: Option<&str>, max: usize) -> Result<(), EngineError> {
@@ -93,6 +96,14 @@ fn check_count(field: &str, count: usize, max: usize) -> Result<(), EngineError>
 fn check_each(field: &str, items: &[String], max_items: usize) -> Result<(), EngineError> {
     check_count(field, items.len(), max_items)?;
     items.iter().try_for_each(|item| check_len(field, Some(item), limits::STRING))
+}
+
+fn check_brands(field: &str, brands: &[Brand]) -> Result<(), EngineError> {
+    check_count(field, brands.len(), limits::BRANDS)?;
+    brands.iter().try_for_each(|b| {
+        check_len(field, Some(&b.brand), limits::STRING)?;
+        check_len(field, Some(&b.version), limits::STRING)
+    })
 }
 
 fn blank(value: Option<&str>) -> bool {
@@ -151,8 +162,22 @@ impl IngestRequest {
                 ("device.canvasHash", &d.canvas_hash),
                 ("device.webglHash", &d.webgl_hash),
                 ("device.audioHash", &d.audio_hash),
+                ("device.mathHash", &d.math_hash),
             ] {
                 check_len(field, value.as_deref(), STRING)?;
+            }
+            if let Some(h) = &d.client_hints {
+                for (field, value) in [
+                    ("device.clientHints.platform", &h.platform),
+                    ("device.clientHints.platformVersion", &h.platform_version),
+                    ("device.clientHints.architecture", &h.architecture),
+                    ("device.clientHints.bitness", &h.bitness),
+                    ("device.clientHints.model", &h.model),
+                ] {
+                    check_len(field, value.as_deref(), STRING)?;
+                }
+                check_brands("device.clientHints.brands", &h.brands)?;
+                check_brands("device.clientHints.fullVersionList", &h.full_version_list)?;
             }
             check_each("device.languages", &d.languages, LANGUAGES)?;
             check_each("device.fonts", &d.fonts, FONTS)?;
@@ -172,7 +197,7 @@ impl IngestRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use doorman_collector::payload::MousePoint;
+    use doorman_collector::payload::{AutomationSignals, ClientHints, MousePoint};
 
     fn signup() -> IngestRequest {
         serde_json::from_str(r#"{"type":"SIGNUP","email":"a@example.com","ip":"203.0.113.9"}"#).unwrap()
@@ -224,6 +249,77 @@ mod tests {
         let mut req = signup();
         req.device = Some(DeviceSignals { user_agent: Some("x".repeat(1025)), ..Default::default() });
         assert_eq!(field_of(&req), "device.userAgent");
+    }
+
+    #[test]
+    fn bounds_the_collector_signals() {
+        let with_device = |device: DeviceSignals| IngestRequest { device: Some(device), ..signup() };
+        let hints = |hints: ClientHints| DeviceSignals { client_hints: Some(hints), ..Default::default() };
+        let brand = |name: &str| Brand { brand: name.into(), version: "131".into() };
+
+        let real = hints(ClientHints {
+            brands: vec![brand("Chromium"), brand("Google Chrome"), brand("Not_A Brand")],
+            platform: Some("Windows".into()),
+            full_version_list: vec![brand("Chromium")],
+            ..Default::default()
+        });
+        assert_eq!(field_of(&with_device(real)), "");
+
+        let long = "x".repeat(limits::STRING + 1);
+        let cases = [
+            (DeviceSignals { math_hash: Some(long.clone()), ..Default::default() }, "device.mathHash"),
+            (
+                hints(ClientHints { model: Some(long.clone()), ..Default::default() }),
+                "device.clientHints.model",
+            ),
+            (
+                hints(ClientHints { platform_version: Some(long.clone()), ..Default::default() }),
+                "device.clientHints.platformVersion",
+            ),
+            (
+                hints(ClientHints {
+                    brands: vec![brand("Chromium"); limits::BRANDS + 1],
+                    ..Default::default()
+                }),
+                "device.clientHints.brands",
+            ),
+            (
+                hints(ClientHints { brands: vec![brand(&long)], ..Default::default() }),
+                "device.clientHints.brands",
+            ),
+            (
+                hints(ClientHints {
+                    full_version_list: vec![Brand { brand: "Chromium".into(), version: long.clone() }],
+                    ..Default::default()
+                }),
+                "device.clientHints.fullVersionList",
+            ),
+            (
+                DeviceSignals {
+                    automation: Some(AutomationSignals {
+                        markers: vec!["cdp_runtime".into(); limits::MARKERS + 1],
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+                "device.automation.markers",
+            ),
+        ];
+        for (device, field) in cases {
+            assert_eq!(field_of(&with_device(device)), field);
+        }
+    }
+
+    #[test]
+    fn hostile_collector_values_are_refused_at_parsing() {
+        let parse = |device: &str| {
+            serde_json::from_str::<IngestRequest>(&format!(r#"{{"type":"SIGNUP","device":{device}}}"#))
+        };
+        assert!(parse(r#"{"storageQuotaMb":120,"evalLength":33}"#).is_ok());
+        assert!(parse(r#"{"storageQuotaMb":-5}"#).is_err());
+        assert!(parse(r#"{"storageQuotaMb":1e30}"#).is_err());
+        assert!(parse(r#"{"evalLength":"33"}"#).is_err());
+        assert!(parse(r#"{"clientHints":{"brands":"Chromium"}}"#).is_err());
     }
 
     #[test]

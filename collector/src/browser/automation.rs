@@ -1,9 +1,14 @@
 //! Traces of automation, and browser properties that lie.
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::js::{get, global, set, string};
+use super::js::{call, construct, get, global, items, number, set, string};
+use crate::headless::{self, Page};
 use crate::sampling::{is_chromedriver_key, AUTOMATION_GLOBALS};
 
 /// `navigator` properties that anti-detect tools and stealth plugins override.
@@ -25,13 +30,51 @@ fn is_native(function: &JsValue) -> bool {
         .is_some_and(|f| String::from(f.to_string()).contains("[native code]"))
 }
 
+/// Whether a DevTools-protocol client with the Runtime domain enabled (Puppeteer, Playwright,
+/// Selenium 4, an open DevTools) is attached: it serialises console arguments at once and so
+/// reads an error's `stack`, which a plain page leaves unread until someone looks. Chromium
+/// 156 no longer reads it (tried here); the older builds that automation pins still do.
+fn cdp_runtime() -> bool {
+    let read = Rc::new(Cell::new(false));
+    let seen = read.clone();
+    // DevTools opened later reads the logged error again, after this returns: the getter
+    // lives as long as the error, not just this call.
+    let getter = Closure::<dyn FnMut(JsValue)>::new(move |_| seen.set(true)).into_js_value();
+    let error = construct("Error", &[]);
+    let descriptor = Object::new();
+    set(&descriptor, "get", getter);
+    let object = get(&global(), "Object");
+    call(&object, "defineProperty", &[error.clone(), "stack".into(), descriptor.into()]);
+    // `debug` is the level DevTools hides by default, so people's consoles stay quiet.
+    call(&get(&global(), "console"), "debug", &[error]);
+    read.get()
+}
+
+fn page_traits(window: &JsValue, navigator: &JsValue, user_agent: &str) -> Vec<&'static str> {
+    let proto = get(&get(window, "Navigator"), "prototype");
+    let webdriver_on_prototype = proto.dyn_ref::<Object>().is_some_and(|proto| {
+        !Object::get_own_property_descriptor(proto, &JsValue::from_str("webdriver")).is_undefined()
+    });
+    let count = |value: &JsValue| number(&get(value, "length")).map(|n| n as u32);
+    headless::markers(&Page {
+        user_agent,
+        plugins: count(&get(navigator, "plugins")),
+        window_chrome: !get(window, "chrome").is_undefined(),
+        outer_width: number(&get(window, "outerWidth")),
+        outer_height: number(&get(window, "outerHeight")),
+        languages: count(&get(navigator, "languages")),
+        webdriver_on_prototype,
+    })
+}
+
 fn markers(window: &JsValue, navigator: &JsValue) -> Array {
     let found = Array::new();
-    if string(&get(navigator, "userAgent")).is_some_and(|ua| ua.contains("HeadlessChrome")) {
+    let user_agent = string(&get(navigator, "userAgent")).unwrap_or_default();
+    if user_agent.contains("HeadlessChrome") {
         found.push(&"headless_user_agent".into());
     }
     // Automation that rewrites the user agent often forgets the client hints.
-    let brands = Array::from(&get(&get(navigator, "userAgentData"), "brands"));
+    let brands = items(&get(&get(navigator, "userAgentData"), "brands"));
     if brands.iter().any(|b| string(&get(&b, "brand")).is_some_and(|name| name.contains("Headless"))) {
         found.push(&"headless_client_hints".into());
     }
@@ -47,6 +90,12 @@ fn markers(window: &JsValue, navigator: &JsValue) -> Array {
         .any(|k| is_chromedriver_key(&k))
     {
         found.push(&"chromedriver".into());
+    }
+    if cdp_runtime() {
+        found.push(&"cdp_runtime".into());
+    }
+    for name in page_traits(window, navigator, &user_agent) {
+        found.push(&name.into());
     }
     found
 }

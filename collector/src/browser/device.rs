@@ -1,10 +1,11 @@
 //! Device signals, gathered once when the collector loads.
 
 use js_sys::{Array, Object};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
-use super::js::{call, get, global, number, set, string, text};
-use crate::hash::hash_parts;
+use super::js::{call, get, global, items, number, push_names, set, string, text};
+use crate::consistency::{self, is_software_renderer, Hints, Observed};
+use crate::hash::{hash_numbers, hash_parts};
 
 const UNMASKED_VENDOR_WEBGL: u32 = 0x9245;
 const UNMASKED_RENDERER_WEBGL: u32 = 0x9246;
@@ -42,6 +43,83 @@ const FONTS: [&str; 24] = [
 ];
 const FALLBACKS: [&str; 3] = ["monospace", "sans-serif", "serif"];
 const PROBE_TEXT: &str = "mmmmmmmmmmlli WwQq@#";
+
+/// `Math` functions and inputs whose last bits differ between JavaScript engines, their
+/// versions and the CPUs under them.
+const MATH: [(&str, f64); 14] = [
+    ("tan", -1e300),
+    ("sin", -1e300),
+    ("cos", 10.000000000123),
+    ("sinh", 1.0),
+    ("cosh", 1.0),
+    ("tanh", 1.0),
+    ("expm1", 1.0),
+    ("log1p", 10.0),
+    ("cbrt", 100.0),
+    ("acosh", 1e308),
+    ("asinh", 1.0),
+    ("atanh", 0.5),
+    ("atan", 0.5),
+    ("exp", 10.0),
+];
+
+/// The page's own `Math` must be asked: Rust's would give the same answer everywhere.
+fn math_hash() -> String {
+    let math = get(&global(), "Math");
+    let result = |name: &str, args: &[JsValue]| number(&call(&math, name, args)).unwrap_or(f64::NAN);
+    hash_numbers(
+        MATH.iter()
+            .map(|(name, x)| result(name, &[(*x).into()]))
+            .chain([result("pow", &[std::f64::consts::PI.into(), (-100.0).into()])]),
+    )
+}
+
+/// `eval.toString().length`, which names the JavaScript engine whatever the user agent says.
+fn eval_length() -> Option<u32> {
+    let eval = get(&global(), "eval");
+    let eval = eval.dyn_ref::<js_sys::Function>()?;
+    Some(String::from(eval.to_string()).len() as u32)
+}
+
+struct ClientHints {
+    object: Object,
+    platform: Option<String>,
+    chromium_version: Option<String>,
+}
+
+/// The low-entropy client hints, which the browser gives at once; the high-entropy ones are
+/// added to the same object when they come (see `deferred`).
+fn client_hints(navigator: &JsValue) -> Option<ClientHints> {
+    let data = get(navigator, "userAgentData");
+    if data.is_undefined() || data.is_null() {
+        return None;
+    }
+    let brands = brands(&get(&data, "brands"));
+    let chromium_version = brands
+        .iter()
+        .filter(|b| string(&get(b, "brand")).as_deref() == Some("Chromium"))
+        .find_map(|b| string(&get(&b, "version")));
+    let platform = string(&get(&data, "platform"));
+    let object = Object::new();
+    set(&object, "brands", brands);
+    set(&object, "mobile", get(&data, "mobile").as_bool().map(JsValue::from));
+    set(&object, "platform", platform.clone().map(JsValue::from));
+    Some(ClientHints { object, platform, chromium_version })
+}
+
+/// Copies of `{brand, version}` entries, their strings only.
+pub fn brands(list: &JsValue) -> Array {
+    items(list)
+        .iter()
+        .map(|entry| {
+            let brand = Object::new();
+            for field in ["brand", "version"] {
+                set(&brand, field, string(&get(&entry, field)).map(JsValue::from));
+            }
+            JsValue::from(brand)
+        })
+        .collect()
+}
 
 fn create_canvas(document: &JsValue, width: u32, height: u32) -> JsValue {
     let canvas = call(document, "createElement", &["canvas".into()]);
@@ -139,7 +217,7 @@ fn fonts(document: &JsValue) -> Vec<String> {
 }
 
 fn strings(value: &JsValue) -> Vec<String> {
-    Array::from(value).iter().filter_map(|v| v.as_string()).collect()
+    items(value).iter().filter_map(|v| v.as_string()).collect()
 }
 
 fn timezone() -> Option<String> {
@@ -164,6 +242,25 @@ pub fn collect(automation: Object) -> Object {
     let canvas = canvas_hash(&document);
     let gl = webgl(&document);
     let fonts = fonts(&document);
+    let hints = client_hints(&navigator);
+    let eval_length = eval_length();
+    let user_agent = string(&get(&navigator, "userAgent")).unwrap_or_default();
+    let platform = string(&get(&navigator, "platform"));
+    let mismatches = consistency::mismatches(&Observed {
+        user_agent: &user_agent,
+        platform: platform.as_deref(),
+        hints: hints.as_ref().map(|h| Hints {
+            platform: h.platform.as_deref(),
+            chromium_version: h.chromium_version.as_deref(),
+        }),
+        webgl_renderer: gl.renderer.as_deref(),
+        fonts: &fonts,
+        eval_length,
+    });
+    push_names(&automation, "tampered", &mismatches);
+    if gl.renderer.as_deref().is_some_and(is_software_renderer) {
+        push_names(&automation, "markers", &["software_renderer"]);
+    }
     let languages = strings(&get(&navigator, "languages"));
     let tz = timezone();
     let nav = |name: &str| text(&get(&navigator, name));
@@ -205,7 +302,18 @@ pub fn collect(automation: Object) -> Object {
     set(&device, "webglHash", gl.hash.map(JsValue::from));
     set(&device, "canvasHash", canvas.map(JsValue::from));
     set(&device, "fonts", fonts.into_iter().map(JsValue::from).collect::<Array>());
-    set(&device, "localStorage", !get(&window, "localStorage").is_undefined());
+    for (field, name) in [
+        ("localStorage", "localStorage"),
+        ("sessionStorage", "sessionStorage"),
+        ("indexedDb", "indexedDB"),
+        ("openDatabase", "openDatabase"),
+    ] {
+        // A storage that cookie settings block throws on access and reads as absent.
+        set(&device, field, !get(&window, name).is_undefined());
+    }
+    set(&device, "mathHash", math_hash());
+    set(&device, "evalLength", eval_length);
+    set(&device, "clientHints", hints.map(|h| JsValue::from(h.object)));
     set(&device, "fingerprint", fingerprint);
     set(&device, "deviceToken", super::identity::device_token().map(JsValue::from));
     set(&device, "collectorVersion", env!("CARGO_PKG_VERSION"));

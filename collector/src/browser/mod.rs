@@ -3,6 +3,7 @@
 
 mod automation;
 mod behavior;
+mod deferred;
 mod device;
 mod identity;
 mod js;
@@ -10,11 +11,13 @@ mod js;
 use js_sys::{Object, Promise};
 use wasm_bindgen::prelude::*;
 
-use js::{now_ms, set};
+use js::{call, now_ms, once, set};
 
 #[wasm_bindgen]
 pub struct Collector {
     device: Object,
+    /// Settles once the signals that come by promise are in `device`, at most a second on.
+    ready: JsValue,
     behavior: behavior::Shared,
     loaded_at: f64,
 }
@@ -25,11 +28,9 @@ impl Collector {
     /// behaviour data.
     #[wasm_bindgen(constructor)]
     pub fn new() -> Collector {
-        Collector {
-            device: device::collect(automation::collect()),
-            behavior: Default::default(),
-            loaded_at: now_ms(),
-        }
+        let device = device::collect(automation::collect());
+        let ready = deferred::start(&device);
+        Collector { device, ready, behavior: Default::default(), loaded_at: now_ms() }
     }
 
     /// Starts the behaviour listeners on `form`.
@@ -40,13 +41,23 @@ impl Collector {
     /// `{ device, behavior }` for the page to send to its own backend; each call has a new
     /// `payloadId`.
     pub fn collect(&self) -> Promise {
-        let device = Object::assign(&Object::new(), &self.device);
-        set(&device, "payloadId", identity::random_id());
-        set(&device, "collectedAt", now_ms().round());
-        let signals = Object::new();
-        set(&signals, "device", device);
-        set(&signals, "behavior", behavior::snapshot(&self.behavior, self.loaded_at));
-        Promise::resolve(&JsValue::from(signals)).unchecked_into()
+        let behavior = behavior::snapshot(&self.behavior, self.loaded_at);
+        let (payload_id, collected_at) = (identity::random_id(), now_ms().round());
+        let device = self.device.clone();
+        let mut resolve = JsValue::UNDEFINED;
+        let signals = Promise::new(&mut |resolve_fn, _| resolve = resolve_fn.into());
+        // The copy is made once the deferred signals are in, so that it carries them.
+        let finish = once(move |_| {
+            let device = Object::assign(&Object::new(), &device);
+            set(&device, "payloadId", payload_id);
+            set(&device, "collectedAt", collected_at);
+            let signals = Object::new();
+            set(&signals, "device", device);
+            set(&signals, "behavior", behavior);
+            call(&resolve, "call", &[JsValue::UNDEFINED, signals.into()]);
+        });
+        call(&self.ready, "then", &[finish]);
+        signals
     }
 }
 

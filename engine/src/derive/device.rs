@@ -104,6 +104,14 @@ const BOT_USER_AGENT_MARKERS: [(&str, &str); 4] = [
     ("puppeteer", "puppeteer_user_agent"),
 ];
 
+/// Collector markers that people's browsers show too: listed beside other traces of
+/// automation, never a bot by themselves. A software renderer is a virtual machine, a remote
+/// desktop or a machine without a GPU; no plugins is Chrome with its PDF viewer turned off by
+/// policy; the DevTools-protocol trace is a developer with DevTools open; a zero outer size
+/// is a prerendered page; no languages is a privacy setting.
+const HINT_MARKERS: [&str; 5] =
+    ["software_renderer", "no_plugins", "cdp_runtime", "zero_outer_size", "empty_languages"];
+
 fn bot_reasons(d: &DeviceSignals, ua: &str) -> Vec<String> {
     let mut reasons: Vec<String> = BOT_USER_AGENT_MARKERS
         .iter()
@@ -114,7 +122,12 @@ fn bot_reasons(d: &DeviceSignals, ua: &str) -> Vec<String> {
         if automation.webdriver == Some(true) {
             reasons.push("webdriver".into());
         }
-        reasons.extend(automation.markers.iter().map(|m| format!("marker:{m}")));
+        let (hints, traces): (Vec<&String>, Vec<&String>) =
+            automation.markers.iter().partition(|m| HINT_MARKERS.contains(&m.as_str()));
+        reasons.extend(traces.into_iter().map(|m| format!("marker:{m}")));
+        if !reasons.is_empty() {
+            reasons.extend(hints.into_iter().map(|m| format!("marker:{m}")));
+        }
     }
     reasons
 }
@@ -197,6 +210,30 @@ mod tests {
             Some(AutomationSignals { webdriver: Some(true), markers: vec!["cdp".into()], tampered: vec![] });
         let d = derive(Some(&dev));
         assert_eq!(d.bot_reasons, vec!["headless_user_agent", "webdriver", "marker:cdp"]);
+    }
+
+    #[test]
+    fn collector_markers_are_automation_and_hints_only_beside_them() {
+        let mut dev = device();
+        let markers = |names: &[&str]| {
+            Some(AutomationSignals {
+                markers: names.iter().map(|n| n.to_string()).collect(),
+                ..Default::default()
+            })
+        };
+        dev.automation = markers(&["missing_window_chrome"]);
+        assert_eq!(derive(Some(&dev)).bot_reasons, vec!["marker:missing_window_chrome"]);
+        for hint in HINT_MARKERS {
+            dev.automation = markers(&[hint]);
+            assert!(!derive(Some(&dev)).bot, "{hint} alone is not a bot");
+        }
+        dev.automation = markers(&["no_plugins", "software_renderer", "cdp_runtime"]);
+        assert!(!derive(Some(&dev)).bot, "a GPU-less desktop without a PDF viewer and DevTools open");
+        dev.automation = markers(&["software_renderer", "webdriver_deleted"]);
+        assert_eq!(
+            derive(Some(&dev)).bot_reasons,
+            vec!["marker:webdriver_deleted", "marker:software_renderer"]
+        );
     }
 
     #[test]

@@ -1,0 +1,116 @@
+//! Signals the browser gives only through promises: the audio render, the high-entropy client
+//! hints, the notification permission's state and the storage quota. They are asked for
+//! when the collector starts and given [`LIMIT_MS`] in all; whatever fails or is late is
+//! left out, so that `collect()` never waits longer than that.
+
+use js_sys::{Array, Float32Array, Object, Promise};
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::device::brands;
+use super::js::{call, construct, get, global, items, number, once, push_names, set, string};
+use crate::hash::hash_numbers;
+use crate::headless::{notification_permission_mismatch, quota_mb};
+
+const LIMIT_MS: u32 = 1000;
+
+const HIGH_ENTROPY_HINTS: [&str; 5] =
+    ["platformVersion", "architecture", "bitness", "model", "fullVersionList"];
+
+const AUDIO_RATE: u32 = 44_100;
+const AUDIO_LENGTH: u32 = 5_000;
+/// The samples hashed: the compressor's output has settled by then.
+const AUDIO_HASHED_FROM: usize = 4_500;
+
+/// An oscillator through a dynamics compressor, rendered offline: the floating-point path of
+/// each audio stack and CPU leaves its own last bits in the samples. Gives the promise of
+/// the rendered buffer, or `undefined` without Web Audio.
+fn render_audio() -> JsValue {
+    let args = [1.into(), AUDIO_LENGTH.into(), AUDIO_RATE.into()];
+    let mut context = construct("OfflineAudioContext", &args);
+    if context.is_undefined() {
+        context = construct("webkitOfflineAudioContext", &args);
+    }
+    let oscillator = call(&context, "createOscillator", &[]);
+    let compressor = call(&context, "createDynamicsCompressor", &[]);
+    if oscillator.is_undefined() || compressor.is_undefined() {
+        return JsValue::UNDEFINED;
+    }
+    let param = |node: &JsValue, name: &str, value: f64| {
+        let _ = js_sys::Reflect::set(&get(node, name), &"value".into(), &value.into());
+    };
+    let _ = js_sys::Reflect::set(&oscillator, &"type".into(), &"triangle".into());
+    param(&oscillator, "frequency", 10_000.0);
+    for (name, value) in
+        [("threshold", -50.0), ("knee", 40.0), ("ratio", 12.0), ("attack", 0.0), ("release", 0.25)]
+    {
+        param(&compressor, name, value);
+    }
+    call(&oscillator, "connect", std::slice::from_ref(&compressor));
+    call(&compressor, "connect", &[get(&context, "destination")]);
+    call(&oscillator, "start", &[0.into()]);
+    call(&context, "startRendering", &[])
+}
+
+fn audio_hash(buffer: &JsValue) -> Option<String> {
+    // `new Float32Array(undefined)` is empty, so a failed render hashes nothing.
+    let samples = Float32Array::new(&call(buffer, "getChannelData", &[0.into()])).to_vec();
+    let tail = samples.get(AUDIO_HASHED_FROM..).filter(|tail| !tail.is_empty())?;
+    Some(hash_numbers(tail.iter().map(|&s| f64::from(s))))
+}
+
+/// The value a promise of `Promise.allSettled` fulfilled with, else `undefined`.
+fn fulfilled(results: &JsValue, index: u32) -> JsValue {
+    let result = items(results).get(index);
+    if string(&get(&result, "status")).as_deref() == Some("fulfilled") {
+        get(&result, "value")
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
+/// Asks for every deferred signal and gives a promise that settles, within [`LIMIT_MS`], once
+/// those that came are written into `device`.
+pub fn start(device: &Object) -> JsValue {
+    let window = global();
+    let navigator = get(&window, "navigator");
+    let limit = Promise::new(&mut |resolve, _| {
+        call(&global(), "setTimeout", &[resolve.into(), LIMIT_MS.into()]);
+    });
+    let notifications = Object::new();
+    set(&notifications, "name", "notifications");
+    let hint_names: Array = HIGH_ENTROPY_HINTS.iter().map(|h| JsValue::from_str(h)).collect();
+    let asked = [
+        render_audio(),
+        call(&get(&navigator, "userAgentData"), "getHighEntropyValues", &[hint_names.into()]),
+        call(&get(&navigator, "permissions"), "query", &[notifications.into()]),
+        call(&get(&navigator, "storage"), "estimate", &[]),
+    ];
+    let promise = get(&window, "Promise");
+    let bounded: Array =
+        asked.iter().map(|p| call(&promise, "race", &[Array::of2(p, &limit).into()])).collect();
+
+    let device = device.clone();
+    let write = once(move |results: JsValue| {
+        set(&device, "audioHash", audio_hash(&fulfilled(&results, 0)).map(JsValue::from));
+
+        let values = fulfilled(&results, 1);
+        let hints = get(&device, "clientHints");
+        if !values.is_undefined() && !hints.is_undefined() {
+            let hints: Object = hints.unchecked_into();
+            for name in ["platformVersion", "architecture", "bitness", "model"] {
+                set(&hints, name, string(&get(&values, name)).map(JsValue::from));
+            }
+            set(&hints, "fullVersionList", brands(&get(&values, "fullVersionList")));
+        }
+
+        let permission = string(&get(&get(&global(), "Notification"), "permission"));
+        let state = string(&get(&fulfilled(&results, 2), "state"));
+        if notification_permission_mismatch(permission.as_deref(), state.as_deref()) {
+            push_names(&get(&device, "automation"), "markers", &["notification_permission_mismatch"]);
+        }
+
+        let quota = number(&get(&fulfilled(&results, 3), "quota"));
+        set(&device, "storageQuotaMb", quota.and_then(quota_mb).map(JsValue::from));
+    });
+    call(&call(&promise, "allSettled", &[bounded.into()]), "then", &[write])
+}
