@@ -1,5 +1,5 @@
-import { test, expect, type Page } from '@playwright/test';
-import { humanBrowser, signUpLikeAPerson, typeLikeAPerson } from './people';
+import { test, expect } from '@playwright/test';
+import { humanBrowser, movePointerLikeAPerson, signUpLikeAPerson, typeLikeAPerson } from './people';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -91,14 +91,6 @@ test('an automated browser is blocked as a bot', async ({ page }) => {
   await expect(page.locator('#result')).toHaveAttribute('data-decision', 'BLOCK');
   await expect(page.locator('#rules')).toContainText('BOT_DETECTED');
 });
-
-// Pointer moved along a curve with uneven timing, as a person reaching for a form does.
-async function movePointerLikeAPerson(page: Page) {
-  for (let i = 0; i < 20; i++) {
-    await page.mouse.move(110 + i * 8 + Math.sin(i / 3) * 12, 150 + Math.cos(i / 4) * 20 + i * 3, { steps: 2 });
-    await page.waitForTimeout(35 + ((i * 41) % 55));
-  }
-}
 
 test('the person logs in on the demo login page, and a wrong password is refused', async () => {
   const { browser, context } = await humanBrowser();

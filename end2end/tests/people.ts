@@ -23,18 +23,21 @@ export async function typeLikeAPerson(page: Page, selector: string, text: string
   }
 }
 
+// Pointer moved along a curve with uneven timing, as a person reaching for a form does.
+export async function movePointerLikeAPerson(page: Page) {
+  for (let i = 0; i < 20; i++) {
+    await page.mouse.move(110 + i * 8 + Math.sin(i / 3) * 12, 150 + Math.cos(i / 4) * 20 + i * 3, { steps: 2 });
+    await page.waitForTimeout(35 + ((i * 41) % 55));
+  }
+}
+
 // A person signing up: pointer moved along a curve with uneven timing, keys typed with human
 // delays, and more than the minimum completion time spent on the form.
 export async function signUpLikeAPerson(page: Page, email: string) {
   await page.goto('/demo');
   await expect(page.locator('form#signup[data-ready="true"]')).toBeVisible();
   const started = Date.now();
-  for (let i = 0; i < 25; i++) {
-    const x = 120 + i * 9 + Math.sin(i / 3) * 14;
-    const y = 160 + Math.cos(i / 4) * 22 + i * 3;
-    await page.mouse.move(x, y, { steps: 2 });
-    await page.waitForTimeout(40 + ((i * 37) % 60));
-  }
+  await movePointerLikeAPerson(page);
   await typeLikeAPerson(page, 'input[name="email"]', email);
   await typeLikeAPerson(page, 'input[name="password"]', 'a long passphrase');
   const waited = Date.now() - started;

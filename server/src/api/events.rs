@@ -9,6 +9,7 @@ use doorman_engine::feedback::Feedback;
 use doorman_store::export::StoredEvent;
 use doorman_store::now_ms;
 
+use super::openapi::KeyErrors;
 use super::{ApiJson, TenantKey};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -29,10 +30,8 @@ fn event_id(path: Result<Path<String>, PathRejection>) -> Result<String, ApiErro
     params(("event_id" = String, Path, description = "`eventId` of the ingest answer")),
     responses(
         (status = 200, description = "The event", body = StoredEvent),
-        (status = 401, description = "No API key, or not a valid one", body = ErrorBody),
         (status = 404, description = "No such event for this tenant", body = ErrorBody),
-        (status = 429, description = "The API key's rate limit is spent", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        KeyErrors,
     )
 )]
 pub async fn get_event(
@@ -55,11 +54,9 @@ pub async fn get_event(
     responses(
         (status = 200, description = "The event with its feedback", body = StoredEvent),
         (status = 400, description = "The body is not JSON", body = ErrorBody),
-        (status = 401, description = "No API key, or not a valid one", body = ErrorBody),
         (status = 404, description = "No such event for this tenant", body = ErrorBody),
         (status = 422, description = "Neither label nor outcome, or an outcome that does not fit the event", body = ErrorBody),
-        (status = 429, description = "The API key's rate limit is spent", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        KeyErrors,
     )
 )]
 pub async fn feedback(

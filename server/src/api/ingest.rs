@@ -11,6 +11,7 @@ use doorman_store::now_ms;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::openapi::KeyErrors;
 use super::{ApiJson, TenantKey};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -51,11 +52,9 @@ pub struct TriggeredRule {
     responses(
         (status = 200, description = "The event's score, band, decision and every check", body = IngestResponse),
         (status = 400, description = "The body is not JSON", body = ErrorBody),
-        (status = 401, description = "No API key, or not a valid one", body = ErrorBody),
         (status = 413, description = "The body is larger than the server's limit", body = ErrorBody),
         (status = 422, description = "A field is missing, of the wrong type or beyond its limit", body = ErrorBody),
-        (status = 429, description = "The API key's rate limit is spent", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        KeyErrors,
     )
 )]
 pub async fn ingest(

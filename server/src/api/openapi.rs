@@ -5,9 +5,23 @@
 use axum::body::Bytes;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::openapi::OpenApi as Document;
-use utoipa::{Modify, OpenApi};
+use utoipa::{IntoResponses, Modify, OpenApi};
 
 use super::auth::API_KEY_HEADER;
+use crate::error::ErrorBody;
+
+/// What every route answers before its handler runs: the key is checked, then its rate.
+/// Only documents answers, which `ApiError` builds.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum KeyErrors {
+    /// No API key, or not a valid one
+    #[response(status = 401)]
+    Unauthorized(ErrorBody),
+    /// The API key's rate limit is spent
+    #[response(status = 429, headers(("Retry-After" = u64, description = "Seconds to wait")))]
+    RateLimited(ErrorBody),
+}
 
 #[derive(OpenApi)]
 #[openapi(

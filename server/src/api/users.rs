@@ -10,6 +10,7 @@ use doorman_store::export::{UserDevice, UserExport};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::openapi::KeyErrors;
 use super::TenantKey;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -36,11 +37,9 @@ fn user(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
     params(("user" = String, Path, description = "The `externalUserId` sent with events, or the normalised email of events sent without one")),
     responses(
         (status = 200, description = "The user's events and devices", body = UserExport),
-        (status = 401, description = "No API key, or not a valid one", body = ErrorBody),
         (status = 404, description = "Nothing is stored about this user", body = ErrorBody),
         (status = 422, description = "Not a user id: empty or longer than 256 characters", body = ErrorBody),
-        (status = 429, description = "The API key's rate limit is spent", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        KeyErrors,
     )
 )]
 pub async fn export(
@@ -73,11 +72,9 @@ pub struct UserDevices {
     params(("user" = String, Path, description = "The `externalUserId` sent with events, or the normalised email of events sent without one")),
     responses(
         (status = 200, description = "The user's devices", body = UserDevices),
-        (status = 401, description = "No API key, or not a valid one", body = ErrorBody),
         (status = 404, description = "Nothing is stored about this user", body = ErrorBody),
         (status = 422, description = "Not a user id: empty or longer than 256 characters", body = ErrorBody),
-        (status = 429, description = "The API key's rate limit is spent", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        KeyErrors,
     )
 )]
 pub async fn devices(
@@ -101,10 +98,8 @@ pub async fn devices(
     params(("user" = String, Path, description = "The `externalUserId` sent with events, or the normalised email of events sent without one")),
     responses(
         (status = 200, description = "What was removed (all zero when nothing was stored)", body = ErasureResponse),
-        (status = 401, description = "No API key, or not a valid one", body = ErrorBody),
         (status = 422, description = "Not a user id: empty or longer than 256 characters", body = ErrorBody),
-        (status = 429, description = "The API key's rate limit is spent", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        KeyErrors,
     )
 )]
 pub async fn erase(

@@ -9,6 +9,7 @@ use doorman_store::search::{DeviceIp, DeviceUser, EventFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::openapi::KeyErrors;
 use super::TenantKey;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -132,11 +133,9 @@ fn parse_cursor(cursor: &str) -> Result<(i64, String), ApiError> {
     params(("visitor_id" = String, Path, description = "`visitorId` of an ingest answer"), PageQuery),
     responses(
         (status = 200, description = "A page of the device's history", body = VisitorHistory),
-        (status = 401, description = "No API key, or not a valid one", body = ErrorBody),
         (status = 404, description = "No such visitor for this tenant", body = ErrorBody),
         (status = 422, description = "A limit out of range or a cursor this API did not give out", body = ErrorBody),
-        (status = 429, description = "The API key's rate limit is spent", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        KeyErrors,
     )
 )]
 pub async fn get_visitor(
