@@ -1,7 +1,8 @@
 //! Whether what a browser says about itself hangs together: its user agent against
 //! `navigator.platform`, the client hints, the WebGL renderer, the installed fonts and the
 //! JavaScript engine. Anti-detect tools and automation rewrite the user agent and forget the
-//! rest. Each finding is a stable name for `automation.tampered`.
+//! rest. Each finding is a stable name; the engine judges them from the signals the collector
+//! sends, among the BROWSER_TAMPERING reasons.
 
 /// Operating-system families, as far as a browser can be told apart by them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,7 +114,7 @@ pub struct Hints<'a> {
     pub chromium_version: Option<&'a str>,
 }
 
-/// What the collector read from the browser.
+/// What the browser said about itself.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Observed<'a> {
     pub user_agent: &'a str,
@@ -147,12 +148,12 @@ fn fonts_contradict(ua: Option<Os>, fonts: &[String]) -> bool {
     has(&LINUX_FONTS) && !has(own)
 }
 
-/// The names of the contradictions found, for `automation.tampered`.
+/// The names of the contradictions found.
 pub fn mismatches(o: &Observed) -> Vec<&'static str> {
     let mut found = Vec::new();
     let ua = os_family(o.user_agent);
     if mismatch(ua, o.platform.and_then(os_family)) {
-        found.push("ua_platform_mismatch");
+        found.push("user_agent_platform_mismatch");
     }
     if let Some(hints) = o.hints {
         let version_differs = matches!(
@@ -281,7 +282,7 @@ mod tests {
         };
         assert_eq!(
             mismatches(&spoofed),
-            ["ua_platform_mismatch", "ua_client_hints_mismatch", "ua_fonts_mismatch"]
+            ["user_agent_platform_mismatch", "ua_client_hints_mismatch", "ua_fonts_mismatch"]
         );
         // An empty font probe decides nothing.
         assert!(mismatches(&Observed { fonts: &[], ..spoofed }).len() == 2);

@@ -13,8 +13,8 @@ use crate::headless::{notification_permission_mismatch, quota_mb};
 
 const LIMIT_MS: u32 = 1000;
 
-const HIGH_ENTROPY_HINTS: [&str; 5] =
-    ["platformVersion", "architecture", "bitness", "model", "fullVersionList"];
+/// The high-entropy client hints that are strings; `fullVersionList` is asked for too.
+const HIGH_ENTROPY_STRINGS: [&str; 4] = ["platformVersion", "architecture", "bitness", "model"];
 
 const AUDIO_RATE: u32 = 44_100;
 const AUDIO_LENGTH: u32 = 5_000;
@@ -78,7 +78,8 @@ pub fn start(device: &Object) -> JsValue {
     });
     let notifications = Object::new();
     set(&notifications, "name", "notifications");
-    let hint_names: Array = HIGH_ENTROPY_HINTS.iter().map(|h| JsValue::from_str(h)).collect();
+    let hint_names: Array =
+        HIGH_ENTROPY_STRINGS.iter().chain(&["fullVersionList"]).map(|h| JsValue::from_str(h)).collect();
     let asked = [
         render_audio(),
         call(&get(&navigator, "userAgentData"), "getHighEntropyValues", &[hint_names.into()]),
@@ -97,7 +98,7 @@ pub fn start(device: &Object) -> JsValue {
         let hints = get(&device, "clientHints");
         if !values.is_undefined() && !hints.is_undefined() {
             let hints: Object = hints.unchecked_into();
-            for name in ["platformVersion", "architecture", "bitness", "model"] {
+            for name in HIGH_ENTROPY_STRINGS {
                 set(&hints, name, string(&get(&values, name)).map(JsValue::from));
             }
             set(&hints, "fullVersionList", brands(&get(&values, "fullVersionList")));

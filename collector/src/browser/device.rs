@@ -4,7 +4,7 @@ use js_sys::{Array, Object};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::js::{call, get, global, items, number, push_names, set, string, text};
-use crate::consistency::{self, is_software_renderer, Hints, Observed};
+use crate::consistency::is_software_renderer;
 use crate::hash::{hash_numbers, hash_parts};
 
 const UNMASKED_VENDOR_WEBGL: u32 = 0x9245;
@@ -81,30 +81,18 @@ fn eval_length() -> Option<u32> {
     Some(String::from(eval.to_string()).len() as u32)
 }
 
-struct ClientHints {
-    object: Object,
-    platform: Option<String>,
-    chromium_version: Option<String>,
-}
-
 /// The low-entropy client hints, which the browser gives at once; the high-entropy ones are
 /// added to the same object when they come (see `deferred`).
-fn client_hints(navigator: &JsValue) -> Option<ClientHints> {
+fn client_hints(navigator: &JsValue) -> Option<Object> {
     let data = get(navigator, "userAgentData");
     if data.is_undefined() || data.is_null() {
         return None;
     }
-    let brands = brands(&get(&data, "brands"));
-    let chromium_version = brands
-        .iter()
-        .filter(|b| string(&get(b, "brand")).as_deref() == Some("Chromium"))
-        .find_map(|b| string(&get(&b, "version")));
-    let platform = string(&get(&data, "platform"));
     let object = Object::new();
-    set(&object, "brands", brands);
+    set(&object, "brands", brands(&get(&data, "brands")));
     set(&object, "mobile", get(&data, "mobile").as_bool().map(JsValue::from));
-    set(&object, "platform", platform.clone().map(JsValue::from));
-    Some(ClientHints { object, platform, chromium_version })
+    set(&object, "platform", string(&get(&data, "platform")).map(JsValue::from));
+    Some(object)
 }
 
 /// Copies of `{brand, version}` entries, their strings only.
@@ -244,20 +232,6 @@ pub fn collect(automation: Object) -> Object {
     let fonts = fonts(&document);
     let hints = client_hints(&navigator);
     let eval_length = eval_length();
-    let user_agent = string(&get(&navigator, "userAgent")).unwrap_or_default();
-    let platform = string(&get(&navigator, "platform"));
-    let mismatches = consistency::mismatches(&Observed {
-        user_agent: &user_agent,
-        platform: platform.as_deref(),
-        hints: hints.as_ref().map(|h| Hints {
-            platform: h.platform.as_deref(),
-            chromium_version: h.chromium_version.as_deref(),
-        }),
-        webgl_renderer: gl.renderer.as_deref(),
-        fonts: &fonts,
-        eval_length,
-    });
-    push_names(&automation, "tampered", &mismatches);
     if gl.renderer.as_deref().is_some_and(is_software_renderer) {
         push_names(&automation, "markers", &["software_renderer"]);
     }
@@ -313,7 +287,7 @@ pub fn collect(automation: Object) -> Object {
     }
     set(&device, "mathHash", math_hash());
     set(&device, "evalLength", eval_length);
-    set(&device, "clientHints", hints.map(|h| JsValue::from(h.object)));
+    set(&device, "clientHints", hints.map(JsValue::from));
     set(&device, "fingerprint", fingerprint);
     set(&device, "deviceToken", super::identity::device_token().map(JsValue::from));
     set(&device, "collectorVersion", env!("CARGO_PKG_VERSION"));

@@ -1,3 +1,4 @@
+use doorman_collector::consistency::{self, Hints, Observed};
 use doorman_collector::payload::DeviceSignals;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -132,38 +133,30 @@ fn bot_reasons(d: &DeviceSignals, ua: &str) -> Vec<String> {
     reasons
 }
 
-/// The operating-system family a user agent or a `navigator.platform` names.
-fn os_family(text: &str) -> Option<&'static str> {
-    let t = text.to_ascii_lowercase();
-    if t.contains("android") {
-        Some("android")
-    } else if t.contains("iphone") || t.contains("ipad") {
-        Some("ios")
-    } else if t.contains("win") {
-        Some("windows")
-    } else if t.contains("mac") {
-        Some("mac")
-    } else if t.contains("linux") || t.contains("x11") || t.contains("cros") {
-        Some("linux")
-    } else {
-        None
-    }
-}
-
+/// What the collector found overridden, and what the signals say that does not hang
+/// together (the user agent against the platform, client hints, renderer, fonts and engine),
+/// judged here from what was sent, so that a rewritten collector cannot leave it out.
 fn tampering_reasons(d: &DeviceSignals, ua: &str) -> Vec<String> {
     let mut reasons: Vec<String> =
         d.automation.iter().flat_map(|a| a.tampered.iter().map(|t| format!("tampered:{t}"))).collect();
-    let ua_family = os_family(ua);
-    let platform_family = d.platform.as_deref().and_then(os_family);
-    if let (Some(ua_family), Some(platform_family)) = (ua_family, platform_family) {
-        // Android reports a Linux platform, and iPads may report "MacIntel": not lies.
-        let consistent = ua_family == platform_family
-            || (ua_family == "android" && platform_family == "linux")
-            || (ua_family == "ios" && platform_family == "mac");
-        if !consistent {
-            reasons.push("user_agent_platform_mismatch".into());
-        }
-    }
+    let hints = d.client_hints.as_ref().map(|h| Hints {
+        platform: h.platform.as_deref(),
+        chromium_version: h
+            .brands
+            .iter()
+            .find(|b| b.brand == "Chromium")
+            .map(|b| b.version.as_str())
+            .filter(|v| !v.is_empty()),
+    });
+    let observed = Observed {
+        user_agent: ua,
+        platform: d.platform.as_deref(),
+        hints,
+        webgl_renderer: d.webgl_renderer.as_deref(),
+        fonts: &d.fonts,
+        eval_length: d.eval_length,
+    };
+    reasons.extend(consistency::mismatches(&observed).into_iter().map(String::from));
     reasons
 }
 
