@@ -71,8 +71,8 @@ pub struct Store {
     pub(crate) writer: Pool,
     /// Each tenant's effective rule settings with the versions they were read at.
     pub(crate) settings: crate::settings::SettingsCache,
-    /// SQLite's batching event writer; `None` on PostgreSQL.
-    pub(crate) events: Option<crate::event_writer::BatchWriter>,
+    /// The batching event writer.
+    pub(crate) events: crate::event_writer::BatchWriter,
 }
 
 impl Store {
@@ -104,7 +104,7 @@ impl Store {
                 .test_before_acquire(false)
                 .connect_with(options)
                 .await?;
-            let events = Some(crate::event_writer::BatchWriter::spawn(writer.clone()));
+            let events = crate::event_writer::BatchWriter::spawn(Pool::Sqlite(writer.clone()));
             Ok(Self {
                 pool: Pool::Sqlite(readers),
                 writer: Pool::Sqlite(writer),
@@ -119,7 +119,8 @@ impl Store {
                     .connect(url)
                     .await?,
             );
-            Ok(Self { pool: pool.clone(), writer: pool, settings: Default::default(), events: None })
+            let events = crate::event_writer::BatchWriter::spawn(pool.clone());
+            Ok(Self { pool: pool.clone(), writer: pool, settings: Default::default(), events })
         } else {
             Err(StoreError::UnsupportedUrl(redact(url)))
         }

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use sqlx::Row;
 
-use crate::db::{with_pool, with_writer};
-use crate::event_writer::{write_event, EventWrite};
+use crate::db::with_pool;
+use crate::event_writer::EventWrite;
 use crate::linkage::{self, Param};
 use crate::tenant_lists::parse_match;
 use crate::visitors::{DeviceKeys, MatchMethod, VisitorMatch};
@@ -264,15 +264,7 @@ impl Store {
             }),
             id: id.clone(),
         };
-        let visitor_id = match &self.events {
-            Some(batches) => batches.write(write).await?,
-            None => with_writer!(self, pool => {
-                let mut tx = pool.begin().await?;
-                let visitor = write_event!(tx, &write);
-                tx.commit().await?;
-                visitor
-            }),
-        };
+        let visitor_id = self.events.write(write).await?;
         Ok(Recorded { event_id: id, visitor_id })
     }
 

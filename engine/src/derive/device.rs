@@ -11,7 +11,8 @@ pub struct DeviceDerived {
     /// Our collector's fingerprint, else FingerprintJS's `clientFingerprint` as `fpjs:…`.
     pub fingerprint: Option<String>,
     pub device_token: Option<String>,
-    /// Hash of the hardware components, for matching a device whose fingerprint changed.
+    /// Hash of the hardware components and the locale, for matching a device whose
+    /// fingerprint changed.
     pub hardware_key: Option<String>,
     pub browser: Option<String>,
     pub os: Option<String>,
@@ -66,11 +67,15 @@ fn non_empty(value: &Option<String>) -> Option<&str> {
 }
 
 /// Without a canvas render hash, identical machines of one model (a company's laptops) would
-/// share a key and be taken for one device, so there is no key without it.
+/// share a key and be taken for one device, so there is no key without it. The locale (time
+/// zone and language) is part of the key but not of the hardware that must be present: the
+/// same machine set up for another country is another visitor, as for the fingerprint, and a
+/// fraudster who moves the time zone to match each proxy is caught by the checks on the time
+/// zone against the IP's country instead.
 fn hardware_key(d: &DeviceSignals) -> Option<String> {
     non_empty(&d.canvas_hash)?;
     let screen = d.screen.as_ref();
-    let parts: [(&str, Option<String>); 10] = [
+    let hardware: [(&str, Option<String>); 10] = [
         ("glv", d.webgl_vendor.clone()),
         ("glr", d.webgl_renderer.clone()),
         ("sw", screen.and_then(|s| s.width).map(|v| v.to_string())),
@@ -82,12 +87,18 @@ fn hardware_key(d: &DeviceSignals) -> Option<String> {
         ("pl", d.platform.clone()),
         ("cv", d.canvas_hash.clone()),
     ];
-    let present: Vec<(&str, String)> = parts.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();
+    let present: Vec<(&str, String)> = hardware.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();
     if present.len() < MIN_HARDWARE_COMPONENTS {
         return None;
     }
+    let language = non_empty(&d.language).or_else(|| d.languages.first().map(String::as_str));
+    let locale = [("tz", non_empty(&d.timezone)), ("lg", language)];
     let mut hasher = Sha256::new();
-    for (key, value) in &present {
+    let parts = present
+        .iter()
+        .map(|(k, v)| (*k, v.as_str()))
+        .chain(locale.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
+    for (key, value) in parts {
         hasher.update(key.as_bytes());
         hasher.update([0]);
         hasher.update(value.as_bytes());
@@ -264,6 +275,25 @@ mod tests {
         let mut other_hw = device();
         other_hw.hardware_concurrency = Some(4);
         assert_ne!(derive(Some(&other_hw)).hardware_key.as_deref(), Some(a.as_str()));
+        for (timezone, language) in [("Europe/Berlin", "en-US"), ("America/New_York", "de-DE")] {
+            let mut elsewhere = device();
+            elsewhere.timezone = Some(timezone.into());
+            elsewhere.language = Some(language.into());
+            let mut here = device();
+            here.timezone = Some("America/New_York".into());
+            here.language = Some("en-US".into());
+            assert_ne!(derive(Some(&elsewhere)).hardware_key, derive(Some(&here)).hardware_key);
+        }
+        // The locale alone does not make a key.
+        let locale_only = DeviceSignals {
+            platform: Some("Win32".into()),
+            canvas_hash: Some("c".into()),
+            timezone: Some("UTC".into()),
+            language: Some("en-US".into()),
+            languages: vec!["en-US".into()],
+            ..Default::default()
+        };
+        assert_eq!(derive(Some(&locale_only)).hardware_key, None);
         let sparse = DeviceSignals {
             platform: Some("Win32".into()),
             canvas_hash: Some("c".into()),

@@ -261,7 +261,7 @@ async fn metrics_count_decisions_rules_latency_and_rejections() {
     }
 }
 
-/// Many events at once are committed in batches on SQLite: every acknowledged one is
+/// Many events at once are committed in batches, some of one device: every acknowledged one is
 /// stored with its rows, and a later event sees the earlier ones.
 async fn concurrent_events_are_all_stored(app: TestApp) {
     let app = std::sync::Arc::new(app);
