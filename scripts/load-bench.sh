@@ -29,6 +29,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# PostgreSQL plans from table statistics, which autovacuum gathers a minute or so after a
+# table grew; a database just filled has none yet, and its plans would be those of empty
+# tables. A server that has run for a while has them.
+analyze() {
+  if [[ "$1" == postgres ]]; then psql -q "$2" -c "ANALYZE"; fi
+}
+
 bench() {
   local backend="$1" url="$2"
   export DATABASE_URL="$url"
@@ -49,12 +56,14 @@ bench() {
   done
   local common=(--url "http://127.0.0.1:$port" --keys "$key_list")
   "$loadgen" "${common[@]}" --concurrency "$concurrency" --events 10000 --run 1 --label "$backend fill to 10k" >/dev/null
+  analyze "$backend" "$url"
   "$loadgen" "${common[@]}" --concurrency "$concurrency" --seconds "$seconds" --run 2 --label "$backend at 10k events"
   local stored
   stored=$(curl -fs "http://127.0.0.1:$port/metrics" | awk '/^doorman_ingest_duration_seconds_count/ {print $2}')
   if (( large > stored )); then
     printf '    filling to %s events…\n' "$large"
     "$loadgen" "${common[@]}" --concurrency 32 --events $((large - stored)) --run 3 --label "$backend fill" >/dev/null
+    analyze "$backend" "$url"
   fi
   "$loadgen" "${common[@]}" --concurrency "$concurrency" --seconds "$seconds" --run 4 --label "$backend at ${large} events"
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
