@@ -59,9 +59,6 @@ pub(crate) fn contains_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
-/// Batches PostgreSQL writes at once: each holds a connection of the pool while it writes.
-const POSTGRES_WRITERS: usize = 4;
-
 /// Handle to the database. Cheap to clone; all clones share the pools.
 #[derive(Clone)]
 pub struct Store {
@@ -107,7 +104,7 @@ impl Store {
                 .test_before_acquire(false)
                 .connect_with(options)
                 .await?;
-            let events = crate::event_writer::BatchWriter::spawn(Pool::Sqlite(writer.clone()), 1);
+            let events = crate::event_writer::BatchWriter::spawn(Pool::Sqlite(writer.clone()));
             Ok(Self {
                 pool: Pool::Sqlite(readers),
                 writer: Pool::Sqlite(writer),
@@ -128,7 +125,7 @@ impl Store {
                     .connect_with(options)
                     .await?,
             );
-            let events = crate::event_writer::BatchWriter::spawn(pool.clone(), POSTGRES_WRITERS);
+            let events = crate::event_writer::BatchWriter::spawn(pool.clone());
             Ok(Self { pool: pool.clone(), writer: pool, settings: Default::default(), events })
         } else {
             Err(StoreError::UnsupportedUrl(redact(url)))

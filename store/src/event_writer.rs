@@ -1,5 +1,4 @@
-//! Writing scored events. Writer tasks commit events in batches (one on SQLite, which has
-//! one writer; a few on PostgreSQL): every
+//! Writing scored events. One writer task per server commits events in batches: every
 //! event touches the same last pages of the events table and its time indexes, and one
 //! commit for many events writes those pages (and, on PostgreSQL, flushes the log) once
 //! instead of once per event, in a handful of statements instead of a handful per event.
@@ -192,7 +191,7 @@ pub(crate) use write_rare;
 /// An event to write, and where to say under which visitor it was stored.
 type Job = (EventWrite, oneshot::Sender<Result<String>>);
 
-/// The writer tasks' queue.
+/// The writer task's queue.
 #[derive(Clone)]
 pub(crate) struct BatchWriter {
     jobs: mpsc::Sender<Job>,
@@ -385,55 +384,39 @@ async fn commit_batch(pool: &Pool, batch: &[Job]) -> Result<Vec<String>> {
     })
 }
 
-/// The next batch: the first waiting event, and up to `MAX_BATCH` waiting with it. `None`
-/// when the server shuts down.
-async fn next_batch(queue: &tokio::sync::Mutex<mpsc::Receiver<Job>>) -> Option<Vec<Job>> {
-    let mut queue = queue.lock().await;
-    let mut batch = vec![queue.recv().await?];
-    while batch.len() < MAX_BATCH {
-        match queue.try_recv() {
-            Ok(job) => batch.push(job),
-            Err(_) => break,
-        }
-    }
-    Some(batch)
-}
-
-async fn commit_and_reply(pool: &Pool, mut batch: Vec<Job>) {
-    match commit_batch(pool, &batch).await {
-        Ok(visitors) => batch.into_iter().zip(visitors).for_each(|((_, reply), visitor)| {
-            let _ = reply.send(Ok(visitor));
-        }),
-        // The batch was rolled back: each event is written alone, so that only the one that
-        // fails is refused.
-        Err(_) if batch.len() > 1 => {
-            for (write, reply) in batch {
-                let _ = reply.send(commit_one(pool, &write).await);
-            }
-        }
-        Err(err) => {
-            if let Some((_, reply)) = batch.pop() {
-                let _ = reply.send(Err(err));
-            }
-        }
-    }
-}
-
 impl BatchWriter {
-    /// Starts `writers` writer tasks on `pool`: one on SQLite's one writer connection;
-    /// several on PostgreSQL, where one batch's statements run while another's commit
-    /// waits for the log to reach the disk.
-    pub(crate) fn spawn(pool: Pool, writers: usize) -> Self {
-        let (jobs, queue) = mpsc::channel::<Job>(QUEUE);
-        let queue = std::sync::Arc::new(tokio::sync::Mutex::new(queue));
-        for _ in 0..writers.max(1) {
-            let (pool, queue) = (pool.clone(), queue.clone());
-            tokio::spawn(async move {
-                while let Some(batch) = next_batch(&queue).await {
-                    commit_and_reply(&pool, batch).await;
+    /// Starts the writer task on `pool`: SQLite's one writer connection, or the PostgreSQL
+    /// pool.
+    pub(crate) fn spawn(pool: Pool) -> Self {
+        let (jobs, mut queue) = mpsc::channel::<Job>(QUEUE);
+        tokio::spawn(async move {
+            while let Some(first) = queue.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match queue.try_recv() {
+                        Ok(job) => batch.push(job),
+                        Err(_) => break,
+                    }
                 }
-            });
-        }
+                match commit_batch(&pool, &batch).await {
+                    Ok(visitors) => batch.into_iter().zip(visitors).for_each(|((_, reply), visitor)| {
+                        let _ = reply.send(Ok(visitor));
+                    }),
+                    // The batch was rolled back: each event is written alone, so that only
+                    // the one that fails is refused.
+                    Err(_) if batch.len() > 1 => {
+                        for (write, reply) in batch {
+                            let _ = reply.send(commit_one(&pool, &write).await);
+                        }
+                    }
+                    Err(err) => {
+                        if let Some((_, reply)) = batch.pop() {
+                            let _ = reply.send(Err(err));
+                        }
+                    }
+                }
+            }
+        });
         Self { jobs }
     }
 
