@@ -1,5 +1,7 @@
 // Doorman collector loader: `const dm = await Doorman.load(); dm.attach(form);
 // const signals = await dm.collect();` The collector itself is Rust compiled to WebAssembly.
+// scripts/build-collector.sh bundles this file with wasm-bindgen's glue into
+// public/collector/doorman.js.
 import init, { Collector } from './doorman_collector.js';
 
 let ready;

@@ -4,6 +4,11 @@
 //! rest. Each finding is a stable name; the engine judges them from the signals the collector
 //! sends, among the BROWSER_TAMPERING reasons.
 
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::text::contains;
+
 /// Operating-system families, as far as a browser can be told apart by them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Os {
@@ -58,18 +63,18 @@ fn renderer_os(renderer: &str) -> Option<Os> {
 
 /// Chromium-based browsers (Chrome, Edge, Opera, Brave, headless Chrome) all say `Chrome/`.
 pub fn is_chromium(user_agent: &str) -> bool {
-    user_agent.contains("Chrome/")
+    contains(user_agent, "Chrome/")
 }
 
 pub fn is_desktop_chromium(user_agent: &str) -> bool {
-    is_chromium(user_agent) && !user_agent.contains("Android") && !user_agent.contains("Mobile")
+    is_chromium(user_agent) && !contains(user_agent, "Android") && !contains(user_agent, "Mobile")
 }
 
 /// Graphics rendered on the CPU: headless browsers, virtual machines and remote desktops
 /// without a GPU. Real people use those too, so this is a hint, not proof.
 pub fn is_software_renderer(renderer: &str) -> bool {
     let r = renderer.to_ascii_lowercase();
-    ["swiftshader", "llvmpipe", "softpipe", "microsoft basic render driver"].iter().any(|s| r.contains(s))
+    ["swiftshader", "llvmpipe", "softpipe", "microsoft basic render driver"].iter().any(|s| contains(&r, s))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

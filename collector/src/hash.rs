@@ -2,6 +2,8 @@
 //! secrets, only to turn long renders and component lists into short, stable ids, with no
 //! crypto library in the bundle.
 
+use alloc::string::String;
+
 const PRIME: u64 = 0x0000_0100_0000_01b3;
 const OFFSETS: [u64; 2] = [0xcbf2_9ce4_8422_2325, 0x8422_2325_cbf2_9ce4];
 

@@ -1,6 +1,8 @@
 //! Traits of headless and automated browsers beyond `navigator.webdriver`, decided here so
 //! that they are tested natively. Each is a stable name for `automation.markers`.
 
+use alloc::vec::Vec;
+
 use crate::consistency::{is_chromium, is_desktop_chromium};
 
 /// What the page showed of itself.
@@ -13,6 +15,13 @@ pub struct Page<'a> {
     pub window_chrome: bool,
     pub outer_width: Option<f64>,
     pub outer_height: Option<f64>,
+    pub inner_width: Option<f64>,
+    pub inner_height: Option<f64>,
+    /// `screen.height`.
+    pub screen_height: Option<f64>,
+    /// Whether the page shows in a browser tab (CSS `display-mode: browser`), not as an
+    /// installed app or in full screen.
+    pub in_browser_tab: bool,
     /// `navigator.languages.length`.
     pub languages: Option<u32>,
     /// Whether `Navigator.prototype` has its own `webdriver` property.
@@ -34,6 +43,9 @@ pub fn markers(p: &Page) -> Vec<&'static str> {
     if p.outer_width == Some(0.0) && p.outer_height == Some(0.0) {
         found.push("zero_outer_size");
     }
+    if desktop_chrome && frameless(p) {
+        found.push("frameless_window");
+    }
     if p.languages == Some(0) {
         found.push("empty_languages");
     }
@@ -45,6 +57,20 @@ pub fn markers(p: &Page) -> Vec<&'static str> {
     found
 }
 
+/// A desktop browser tab lies inside a window with tabs and an address bar, so the window
+/// is larger than the page. New headless Chrome reports a window exactly the page's size,
+/// which neither hiding `navigator.webdriver` nor stealth plugins change. Full screen (the
+/// page as tall as the screen) and installed apps have no bars and are left out.
+fn frameless(p: &Page) -> bool {
+    let (Some(ow), Some(oh), Some(iw), Some(ih)) =
+        (p.outer_width, p.outer_height, p.inner_width, p.inner_height)
+    else {
+        return false;
+    };
+    let full_screen = p.screen_height.is_none_or(|h| ih >= h);
+    p.in_browser_tab && !full_screen && ih > 0.0 && ow == iw && oh == ih
+}
+
 /// `Notification.permission` says "denied" while the Permissions API says "prompt": headless
 /// Chrome answers both without asking anyone, and disagrees with itself.
 pub fn notification_permission_mismatch(permission: Option<&str>, query_state: Option<&str>) -> bool {
@@ -54,7 +80,7 @@ pub fn notification_permission_mismatch(permission: Option<&str>, query_state: O
 /// A storage quota in bytes as whole megabytes, for `device.storageQuotaMb`.
 pub fn quota_mb(bytes: f64) -> Option<u32> {
     // `as` saturates: a quota beyond 4 PB reads as u32::MAX.
-    (bytes.is_finite() && bytes >= 0.0).then(|| (bytes / 1_048_576.0).round() as u32)
+    (bytes.is_finite() && bytes >= 0.0).then(|| crate::sampling::round(bytes / 1_048_576.0) as u32)
 }
 
 #[cfg(test)]
@@ -75,6 +101,10 @@ mod tests {
             window_chrome: true,
             outer_width: Some(1280.0),
             outer_height: Some(800.0),
+            inner_width: Some(1272.0),
+            inner_height: Some(690.0),
+            screen_height: Some(864.0),
+            in_browser_tab: true,
             languages: Some(2),
             webdriver_on_prototype: true,
         }
@@ -106,6 +136,25 @@ mod tests {
                 "webdriver_deleted"
             ]
         );
+    }
+
+    #[test]
+    fn new_headless_chrome_has_no_window_frame() {
+        let headless = Page {
+            outer_width: Some(1200.0),
+            outer_height: Some(700.0),
+            inner_width: Some(1200.0),
+            inner_height: Some(700.0),
+            ..chrome()
+        };
+        assert_eq!(markers(&headless), ["frameless_window"]);
+        // In full screen, or as an installed app, a person's page fills the window too.
+        let full_screen = Page { screen_height: Some(700.0), ..headless };
+        assert!(markers(&full_screen).is_empty());
+        let app = Page { in_browser_tab: false, ..headless };
+        assert!(markers(&app).is_empty());
+        // Phones show pages without a frame.
+        assert!(markers(&Page { user_agent: CHROME_ANDROID, ..headless }).is_empty());
     }
 
     #[test]

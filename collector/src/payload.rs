@@ -148,9 +148,7 @@ pub struct MousePoint {
     pub t: f64,
 }
 
-/// Most pointer samples a collector sends, and the least spacing between two, in ms.
-pub const MAX_MOUSE_POINTS: usize = 300;
-pub const MIN_MOUSE_SPACING_MS: f64 = 50.0;
+pub use crate::sampling::{MAX_MOUSE_POINTS, MIN_MOUSE_SPACING_MS};
 
 #[cfg(test)]
 mod tests {

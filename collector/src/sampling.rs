@@ -1,6 +1,14 @@
 //! Decisions of the behaviour listeners that need no browser, so they are tested natively.
 
-use crate::payload::{MAX_MOUSE_POINTS, MIN_MOUSE_SPACING_MS};
+/// Most pointer samples a collector sends, and the least spacing between two, in ms.
+pub const MAX_MOUSE_POINTS: usize = 300;
+pub const MIN_MOUSE_SPACING_MS: f64 = 50.0;
+
+/// `x` rounded half up, for the non-negative times and sizes the collector sends (below
+/// 2^52); NaN gives 0. `f64::round` is std's, which the wasm build leaves out.
+pub fn round(x: f64) -> f64 {
+    (x + 0.5) as u64 as f64
+}
 
 /// Most inter-key intervals kept.
 pub const MAX_KEY_INTERVALS: usize = 1000;
@@ -15,7 +23,7 @@ pub fn keep_pointer_sample(points_so_far: usize, last_t: Option<f64>, now: f64) 
 pub fn key_interval(intervals_so_far: usize, last: Option<f64>, now: f64) -> Option<u32> {
     let last = last?;
     (intervals_so_far < MAX_KEY_INTERVALS && now >= last)
-        .then(|| (now - last).round().min(u32::MAX as f64) as u32)
+        .then(|| round(now - last).min(u32::MAX as f64) as u32)
 }
 
 /// Globals that automation frameworks leave in the page.
@@ -43,6 +51,15 @@ pub fn is_chromedriver_key(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rounds_times_half_up() {
+        assert_eq!(round(0.0), 0.0);
+        assert_eq!(round(2.4), 2.0);
+        assert_eq!(round(2.5), 3.0);
+        assert_eq!(round(1_764_600_000_123.6), 1_764_600_000_124.0);
+        assert_eq!(round(f64::NAN), 0.0);
+    }
 
     #[test]
     fn pointer_samples_are_spaced_and_capped() {

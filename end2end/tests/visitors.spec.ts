@@ -2,7 +2,7 @@
 // after the other files: every test here is the same machine, which earlier tests have
 // already used, so decisions are not asserted, only visitors and rules.
 import { test, expect, type Page } from '@playwright/test';
-import { humanBrowser, signUpLikeAPerson } from './people';
+import { humanBrowser, signUpLikeAPerson, type ContextOptions } from './people';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -14,8 +14,8 @@ async function visitorOf(page: Page) {
 
 // Each launch is a fresh profile: empty storage and cookies, as after clearing them or in a
 // private window, so the collector's device token is new every time.
-async function signUpInFreshProfile(email: string, contextOptions: Parameters<typeof humanBrowser>[0] = {}) {
-  const { browser, context } = await humanBrowser(contextOptions);
+async function signUpInFreshProfile(email: string, contextOptions: ContextOptions = {}, flags: string[] = []) {
+  const { browser, context } = await humanBrowser(contextOptions, flags);
   const page = await context.newPage();
   await signUpLikeAPerson(page, email);
   const visitor = await visitorOf(page);
@@ -33,6 +33,17 @@ test('a fresh profile of the same browser is the same visitor, a browser with an
   expect(other).not.toBe(first);
   // And that other browser is recognised again in a fresh profile of its own.
   expect(await signUpInFreshProfile('linus.again@example.com', otherScreen)).toBe(other);
+});
+
+test('browsers that differ only in language, time zone or GPU are other visitors', async () => {
+  const first = await signUpInFreshProfile('margaret@example.com');
+  const german = await signUpInFreshProfile('margarete@example.de', { locale: 'de-DE' });
+  const tokyo = await signUpInFreshProfile('margaret.tokyo@example.com', { timezoneId: 'Asia/Tokyo' });
+  // WebGL through the desktop OpenGL driver (Mesa) instead of Chromium's own SwiftShader.
+  const otherGpu = await signUpInFreshProfile('margaret.gl@example.com', {}, ['--use-angle=gl', '--ignore-gpu-blocklist']);
+  expect(new Set([first, german, tokyo, otherGpu]).size).toBe(4);
+  // Each is itself again in a fresh profile.
+  expect(await signUpInFreshProfile('margarete.again@example.de', { locale: 'de-DE' })).toBe(german);
 });
 
 test('automation that hides navigator.webdriver is still caught, by how it fills the form', async () => {

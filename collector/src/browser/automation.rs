@@ -1,7 +1,10 @@
 //! Traces of automation, and browser properties that lie.
 
-use std::cell::Cell;
-use std::rc::Rc;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use alloc::rc::Rc;
+use core::cell::Cell;
 
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::closure::Closure;
@@ -10,6 +13,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use super::js::{call, construct, get, global, items, number, set, string};
 use crate::headless::{self, Page};
 use crate::sampling::{is_chromedriver_key, AUTOMATION_GLOBALS};
+use crate::text::{concat, contains};
 
 /// `navigator` properties that anti-detect tools and stealth plugins override.
 const NAVIGATOR_GETTERS: [&str; 9] = [
@@ -27,7 +31,7 @@ const NAVIGATOR_GETTERS: [&str; 9] = [
 fn is_native(function: &JsValue) -> bool {
     function
         .dyn_ref::<js_sys::Function>()
-        .is_some_and(|f| String::from(f.to_string()).contains("[native code]"))
+        .is_some_and(|f| contains(&String::from(f.to_string()), "[native code]"))
 }
 
 /// Whether a DevTools-protocol client with the Runtime domain enabled (Puppeteer, Playwright,
@@ -50,6 +54,10 @@ fn cdp_runtime() -> bool {
     read.get()
 }
 
+fn media_matches(window: &JsValue, query: &str) -> bool {
+    get(&call(window, "matchMedia", &[query.into()]), "matches").as_bool().unwrap_or(false)
+}
+
 fn page_traits(window: &JsValue, navigator: &JsValue, user_agent: &str) -> Vec<&'static str> {
     let proto = get(&get(window, "Navigator"), "prototype");
     let webdriver_on_prototype = proto.dyn_ref::<Object>().is_some_and(|proto| {
@@ -62,6 +70,10 @@ fn page_traits(window: &JsValue, navigator: &JsValue, user_agent: &str) -> Vec<&
         window_chrome: !get(window, "chrome").is_undefined(),
         outer_width: number(&get(window, "outerWidth")),
         outer_height: number(&get(window, "outerHeight")),
+        inner_width: number(&get(window, "innerWidth")),
+        inner_height: number(&get(window, "innerHeight")),
+        screen_height: number(&get(&get(window, "screen"), "height")),
+        in_browser_tab: media_matches(window, "(display-mode: browser)"),
         languages: count(&get(navigator, "languages")),
         webdriver_on_prototype,
     })
@@ -70,17 +82,17 @@ fn page_traits(window: &JsValue, navigator: &JsValue, user_agent: &str) -> Vec<&
 fn markers(window: &JsValue, navigator: &JsValue) -> Array {
     let found = Array::new();
     let user_agent = string(&get(navigator, "userAgent")).unwrap_or_default();
-    if user_agent.contains("HeadlessChrome") {
+    if contains(&user_agent, "HeadlessChrome") {
         found.push(&"headless_user_agent".into());
     }
     // Automation that rewrites the user agent often forgets the client hints.
     let brands = items(&get(&get(navigator, "userAgentData"), "brands"));
-    if brands.iter().any(|b| string(&get(&b, "brand")).is_some_and(|name| name.contains("Headless"))) {
+    if brands.iter().any(|b| string(&get(&b, "brand")).is_some_and(|name| contains(&name, "Headless"))) {
         found.push(&"headless_client_hints".into());
     }
     for name in AUTOMATION_GLOBALS {
         if Reflect::has(window, &JsValue::from_str(name)).unwrap_or(false) {
-            found.push(&["global:", name].concat().into());
+            found.push(&concat(&["global:", name]).into());
         }
     }
     let document = get(window, "document");
@@ -108,14 +120,14 @@ fn tampered(navigator: &JsValue) -> Array {
             let descriptor = Object::get_own_property_descriptor(proto, &JsValue::from_str(name));
             let getter = get(&descriptor, "get");
             if !descriptor.is_undefined() && !is_native(&getter) {
-                found.push(&["navigator.", name].concat().into());
+                found.push(&concat(&["navigator.", name]).into());
             }
         }
     }
     // A real navigator keeps every property on its prototype.
     if let Some(navigator) = navigator.dyn_ref::<Object>() {
         for own in Object::get_own_property_names(navigator).iter().filter_map(|n| n.as_string()) {
-            found.push(&["navigator.own.", &own].concat().into());
+            found.push(&concat(&["navigator.own.", &own]).into());
         }
     }
     let to_string = get(&get(&get(&global(), "Function"), "prototype"), "toString");

@@ -1,15 +1,17 @@
 //! Behaviour on the attached form: pointer path, key timing, pastes, focus changes, touches
 //! and autofill. Never a field's value.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use alloc::vec::Vec;
+
+use alloc::rc::Rc;
+use core::cell::RefCell;
 
 use js_sys::{Array, Object};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsValue;
 
 use super::js::{call, get, global, now_ms, number, perf_now, set, string};
-use crate::sampling::{keep_pointer_sample, key_interval};
+use crate::sampling::{keep_pointer_sample, key_interval, round};
 
 #[derive(Default)]
 pub struct Behavior {
@@ -43,13 +45,15 @@ fn listen(target: &JsValue, event: &str, state: &Shared, handler: fn(&mut Behavi
 /// Starts listening on `form` (pointer moves on its whole document); the form's start time
 /// is now.
 pub fn attach(state: &Shared, form: &JsValue) {
-    state.borrow_mut().started_at = Some(now_ms());
+    if let Ok(mut b) = state.try_borrow_mut() {
+        b.started_at = Some(now_ms());
+    }
     let document = get(&global(), "document");
     listen(&document, "mousemove", state, |b, e| {
         let now = perf_now();
         if keep_pointer_sample(b.points.len(), b.points.last().map(|p| p.2), now) {
             let coord = |name| number(&get(e, name)).unwrap_or(0.0);
-            b.points.push((coord("clientX"), coord("clientY"), now.round()));
+            b.points.push((coord("clientX"), coord("clientY"), round(now)));
         }
     });
     listen(form, "keydown", state, |b, _| {
@@ -74,10 +78,14 @@ pub fn attach(state: &Shared, form: &JsValue) {
 }
 
 pub fn snapshot(state: &Shared, fallback_start: f64) -> Object {
-    let b = state.borrow();
     let out = Object::new();
-    set(&out, "formStartedAt", b.started_at.unwrap_or(fallback_start).round());
-    set(&out, "formSubmittedAt", now_ms().round());
+    // Never fails: a listener's borrow ends before other code of the page runs. (`borrow`
+    // would bring its panic message's formatting into the wasm.)
+    let Ok(b) = state.try_borrow() else {
+        return out;
+    };
+    set(&out, "formStartedAt", round(b.started_at.unwrap_or(fallback_start)));
+    set(&out, "formSubmittedAt", round(now_ms()));
     let path: Array = b
         .points
         .iter()

@@ -3,6 +3,9 @@
 //! when the collector starts and given [`LIMIT_MS`] in all; whatever fails or is late is
 //! left out, so that `collect()` never waits longer than that.
 
+use alloc::string::String;
+use alloc::vec;
+
 use js_sys::{Array, Float32Array, Object, Promise};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -19,7 +22,7 @@ const HIGH_ENTROPY_STRINGS: [&str; 4] = ["platformVersion", "architecture", "bit
 const AUDIO_RATE: u32 = 44_100;
 const AUDIO_LENGTH: u32 = 5_000;
 /// The samples hashed: the compressor's output has settled by then.
-const AUDIO_HASHED_FROM: usize = 4_500;
+const AUDIO_HASHED_FROM: u32 = 4_500;
 
 /// An oscillator through a dynamics compressor, rendered offline: the floating-point path of
 /// each audio stack and CPU leaves its own last bits in the samples. Gives the promise of
@@ -45,7 +48,7 @@ fn render_audio() -> JsValue {
     {
         param(&compressor, name, value);
     }
-    call(&oscillator, "connect", std::slice::from_ref(&compressor));
+    call(&oscillator, "connect", core::slice::from_ref(&compressor));
     call(&compressor, "connect", &[get(&context, "destination")]);
     call(&oscillator, "start", &[0.into()]);
     call(&context, "startRendering", &[])
@@ -53,9 +56,18 @@ fn render_audio() -> JsValue {
 
 fn audio_hash(buffer: &JsValue) -> Option<String> {
     // `new Float32Array(undefined)` is empty, so a failed render hashes nothing.
-    let samples = Float32Array::new(&call(buffer, "getChannelData", &[0.into()])).to_vec();
-    let tail = samples.get(AUDIO_HASHED_FROM..).filter(|tail| !tail.is_empty())?;
-    Some(hash_numbers(tail.iter().map(|&s| f64::from(s))))
+    let channel = Float32Array::new(&call(buffer, "getChannelData", &[0.into()]));
+    let tail = channel.subarray(AUDIO_HASHED_FROM, channel.length());
+    let mut samples = vec![0f32; tail.length() as usize];
+    if samples.is_empty() {
+        return None;
+    }
+    // SAFETY: the view covers `samples` exactly and is used at once, before anything could
+    // grow the wasm memory under it. (`to_vec` asserts lengths, and the assertion's message
+    // formatting would cost the download more than this.)
+    let view = unsafe { Float32Array::view_mut_raw(samples.as_mut_ptr(), samples.len()) };
+    call(&view, "set", &[tail.into()]);
+    Some(hash_numbers(samples.iter().map(|&s| f64::from(s))))
 }
 
 /// The value a promise of `Promise.allSettled` fulfilled with, else `undefined`.

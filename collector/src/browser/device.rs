@@ -1,11 +1,15 @@
 //! Device signals, gathered once when the collector loads.
 
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
 use js_sys::{Array, Object};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::js::{call, get, global, items, number, push_names, set, string, text};
 use crate::consistency::is_software_renderer;
 use crate::hash::{hash_numbers, hash_parts};
+use crate::text::{concat, join};
 
 const UNMASKED_VENDOR_WEBGL: u32 = 0x9245;
 const UNMASKED_RENDERER_WEBGL: u32 = 0x9246;
@@ -70,7 +74,7 @@ fn math_hash() -> String {
     hash_numbers(
         MATH.iter()
             .map(|(name, x)| result(name, &[(*x).into()]))
-            .chain([result("pow", &[std::f64::consts::PI.into(), (-100.0).into()])]),
+            .chain([result("pow", &[core::f64::consts::PI.into(), (-100.0).into()])]),
     )
 }
 
@@ -144,7 +148,7 @@ fn canvas_hash(document: &JsValue) -> Option<String> {
         call(
             &ctx,
             "arc",
-            &[x.into(), 30.into(), 22.into(), 0.into(), (std::f64::consts::PI * 2.0).into(), true.into()],
+            &[x.into(), 30.into(), 22.into(), 0.into(), (core::f64::consts::PI * 2.0).into(), true.into()],
         );
         call(&ctx, "closePath", &[]);
         call(&ctx, "fill", &[]);
@@ -191,14 +195,14 @@ fn fonts(document: &JsValue) -> Vec<String> {
         put(&ctx, "font", font);
         number(&get(&call(&ctx, "measureText", &[PROBE_TEXT.into()]), "width")).unwrap_or(0.0)
     };
-    let base: Vec<f64> = FALLBACKS.iter().map(|f| width(&["72px ", f].concat())).collect();
+    let base: Vec<f64> = FALLBACKS.iter().map(|f| width(&concat(&["72px ", f]))).collect();
     FONTS
         .iter()
         .filter(|font| {
             FALLBACKS
                 .iter()
                 .zip(&base)
-                .any(|(fallback, base)| width(&["72px \"", font, "\", ", fallback].concat()) != *base)
+                .any(|(fallback, base)| width(&concat(&["72px \"", font, "\", ", fallback])) != *base)
         })
         .map(|f| f.to_string())
         .collect()
@@ -250,8 +254,8 @@ pub fn collect(automation: Object) -> Object {
         &nav("deviceMemory"),
         &nav("platform"),
         tz.as_deref().unwrap_or(""),
-        &languages.join(","),
-        &fonts.join(","),
+        &join(&languages, ","),
+        &join(&fonts, ","),
     ]);
 
     let device = Object::new();

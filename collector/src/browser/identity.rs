@@ -1,18 +1,26 @@
 //! The first-party device token and random ids.
 
+use alloc::string::{String, ToString};
+
 use wasm_bindgen::JsValue;
 
 use super::js::{call, get, global, string};
+use crate::text::{concat, cookie_value};
 
 const TOKEN_NAME: &str = "doorman_dt";
 const TOKEN_MAX_AGE_SECS: &str = "63072000";
 
 /// 16 random bytes from `crypto.getRandomValues`, as 32 hex digits.
 pub fn random_id() -> String {
-    let bytes = js_sys::Uint8Array::new_with_length(16);
-    call(&get(&global(), "crypto"), "getRandomValues", &[bytes.clone().into()]);
+    let mut bytes = [0u8; 16];
+    let crypto = get(&global(), "crypto");
+    // SAFETY: the view covers `bytes` exactly and is filled at once, before anything could
+    // grow the wasm memory under it. (A JS array copied out with `to_vec` would assert
+    // lengths, and the assertion's message formatting costs the download more.)
+    let view = unsafe { js_sys::Uint8Array::view_mut_raw(bytes.as_mut_ptr(), bytes.len()) };
+    call(&crypto, "getRandomValues", &[view.into()]);
     let mut out = String::with_capacity(32);
-    for b in bytes.to_vec() {
+    for b in bytes {
         const DIGITS: &[u8; 16] = b"0123456789abcdef";
         out.push(DIGITS[(b >> 4) as usize] as char);
         out.push(DIGITS[(b & 15) as usize] as char);
@@ -32,16 +40,12 @@ pub fn device_token() -> Option<String> {
     let document = get(&window, "document");
     let from_storage =
         string(&call(&storage, "getItem", &[JsValue::from_str(TOKEN_NAME)])).filter(|t| valid(t));
-    let from_cookie = string(&get(&document, "cookie")).and_then(|cookies| {
-        cookies.split(';').find_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            (name == TOKEN_NAME && valid(value)).then(|| value.to_string())
-        })
-    });
+    let from_cookie = string(&get(&document, "cookie"))
+        .and_then(|cookies| cookie_value(&cookies, TOKEN_NAME).filter(|t| valid(t)).map(ToString::to_string));
     let token = from_storage.or(from_cookie).unwrap_or_else(random_id);
     call(&storage, "setItem", &[JsValue::from_str(TOKEN_NAME), JsValue::from_str(&token)]);
     let cookie =
-        [TOKEN_NAME, "=", &token, "; path=/; max-age=", TOKEN_MAX_AGE_SECS, "; SameSite=Lax"].concat();
+        concat(&[TOKEN_NAME, "=", &token, "; path=/; max-age=", TOKEN_MAX_AGE_SECS, "; SameSite=Lax"]);
     let _ = js_sys::Reflect::set(&document, &JsValue::from_str("cookie"), &JsValue::from_str(&cookie));
     valid(&token).then_some(token)
 }

@@ -1,6 +1,8 @@
 //! Small helpers over `Reflect`: one shared getter and setter driven by property names keeps
 //! the number of distinct browser imports, and so the bundle, small.
 
+use alloc::string::String;
+
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};

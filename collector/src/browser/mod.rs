@@ -13,6 +13,19 @@ use wasm_bindgen::prelude::*;
 
 use js::{call, now_ms, once, set};
 
+// The page has one thread, so the allocator needs no lock.
+#[global_allocator]
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    // SAFETY: wasm32 without the atomics feature runs on a single thread.
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+
+/// A panic traps, as `panic = "abort"` did with std, but without formatting its message:
+/// the call that panicked throws a `RuntimeError` in the page, which the loader's caller sees.
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}
+
 #[wasm_bindgen]
 pub struct Collector {
     device: Object,
@@ -42,7 +55,7 @@ impl Collector {
     /// `payloadId`.
     pub fn collect(&self) -> Promise {
         let behavior = behavior::snapshot(&self.behavior, self.loaded_at);
-        let (payload_id, collected_at) = (identity::random_id(), now_ms().round());
+        let (payload_id, collected_at) = (identity::random_id(), crate::sampling::round(now_ms()));
         let device = self.device.clone();
         let mut resolve = JsValue::UNDEFINED;
         let signals = Promise::new(&mut |resolve_fn, _| resolve = resolve_fn.into());
