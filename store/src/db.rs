@@ -97,13 +97,15 @@ impl Store {
                 .max_connections(1)
                 .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(10))
-                .connect_with(options.clone())
+                // Checkpoints are left to `checkpoint`, off the write path.
+                .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
                 .await?;
             let readers = SqlitePoolOptions::new()
                 .max_connections(max_connections)
                 .test_before_acquire(false)
                 .connect_with(options)
                 .await?;
+            crate::checkpoint::spawn(readers.clone());
             let events = crate::event_writer::BatchWriter::spawn(Pool::Sqlite(writer.clone()));
             Ok(Self {
                 pool: Pool::Sqlite(readers),

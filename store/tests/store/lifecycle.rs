@@ -146,6 +146,26 @@ async fn a_sqlite_backup_restores_every_event() {
 }
 
 #[tokio::test]
+async fn sqlite_copies_the_wal_into_the_database_file_in_the_background() {
+    // The writer never checkpoints (that would stall ingest); a background task does.
+    let db = TestDb::new(Backend::Sqlite).await;
+    let path = db.url.strip_prefix("sqlite:").unwrap().to_string();
+    let size = || std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let acme = db.store.create_tenant("acme", "Acme").await.unwrap();
+    let before = size();
+    for i in 0..200 {
+        let req = signup(&format!("u{i}@example.com"), &format!("fp{i}"), &format!("p{i}"));
+        ingest_at(&db.store, &acme.id, &req, now_ms()).await;
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while size() < before + 200 * 1024 {
+        assert!(std::time::Instant::now() < deadline, "the events stayed in the WAL: {} bytes", size());
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(event_count(&db.store, &acme.id).await, 200);
+}
+
+#[tokio::test]
 async fn postgres_backups_are_left_to_pg_dump() {
     let db = TestDb::new(Backend::Postgres).await;
     let dir = tempfile::tempdir().unwrap();
