@@ -103,9 +103,9 @@ impl Store {
             let readers = SqlitePoolOptions::new()
                 .max_connections(max_connections)
                 .test_before_acquire(false)
-                .connect_with(options.clone())
+                .connect_with(options)
                 .await?;
-            crate::checkpoint::spawn(readers.clone(), options.get_filename().to_path_buf());
+            crate::checkpoint::spawn(readers.clone());
             let events = crate::event_writer::BatchWriter::spawn(Pool::Sqlite(writer.clone()));
             Ok(Self {
                 pool: Pool::Sqlite(readers),
