@@ -1,9 +1,8 @@
 //! Traces of automation, and browser properties that lie.
 
+use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
-
-use alloc::rc::Rc;
 use core::cell::Cell;
 
 use js_sys::{Array, Object, Reflect};

@@ -1,9 +1,8 @@
 //! Behaviour on the attached form: pointer path, key timing, pastes, focus changes, touches
 //! and autofill. Never a field's value.
 
-use alloc::vec::Vec;
-
 use alloc::rc::Rc;
+use alloc::vec::Vec;
 use core::cell::RefCell;
 
 use js_sys::{Array, Object};
