@@ -1,15 +1,27 @@
 //! The connection pool over either backend, and the macro that runs one piece of SQL code
 //! on whichever pool is configured.
 
+use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 use crate::{Result, StoreError};
+
+/// Settings of every SQLite connection, sqlx's and the event writer's alike. NORMAL is
+/// durable in WAL mode across application crashes, which is what we need. Statement
+/// journals and temporary tables stay in memory: many-row statements inside a transaction
+/// wrote a journal file page by page. Checkpoints are left to `checkpoint.rs`, off the
+/// write path.
+pub(crate) const SQLITE_PRAGMAS: &[(&str, &str)] = &[
+    ("synchronous", "NORMAL"),
+    ("busy_timeout", "5000"),
+    ("foreign_keys", "ON"),
+    ("temp_store", "MEMORY"),
+    ("wal_autocheckpoint", "0"),
+];
 
 #[derive(Clone)]
 pub(crate) enum Pool {
@@ -80,33 +92,33 @@ impl Store {
     /// missing. Does not migrate: call [`Store::migrate`].
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
         if url.starts_with("sqlite:") {
-            let options = SqliteConnectOptions::from_str(url)?
+            let mut options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
-                // WAL lets the dashboard read while ingest writes; NORMAL is durable in WAL
-                // mode across application crashes, which is what we need.
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(5))
-                .foreign_keys(true)
-                // The event writer's many-row inserts differ by batch size: room for them all.
-                .statement_cache_capacity(512);
+                // WAL lets the dashboard read while ingest writes.
+                .journal_mode(SqliteJournalMode::Wal);
+            for (name, value) in SQLITE_PRAGMAS {
+                options = options.pragma(*name, *value);
+            }
+            // The event writer opens the file again, which one in memory would not be.
+            if options.get_filename() == Path::new(":memory:") {
+                return Err(StoreError::UnsupportedUrl("sqlite::memory: (give a file path)".into()));
+            }
             // The writer first: it creates the file, and the readers then find it in WAL mode.
             // A connection is not pinged before each use: with SQLite every statement is a
-            // round trip to the connection's own thread, and ingest makes enough of them.
+            // round trip to the connection's own thread.
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
                 .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(10))
-                // Checkpoints are left to `checkpoint`, off the write path.
-                .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
+                .connect_with(options.clone())
                 .await?;
             let readers = SqlitePoolOptions::new()
                 .max_connections(max_connections)
                 .test_before_acquire(false)
-                .connect_with(options)
+                .connect_with(options.clone())
                 .await?;
             crate::checkpoint::spawn(readers.clone());
-            let events = crate::event_writer::BatchWriter::spawn(Pool::Sqlite(writer.clone()));
+            let events = crate::event_writer::BatchWriter::sqlite(options.get_filename())?;
             Ok(Self {
                 pool: Pool::Sqlite(readers),
                 writer: Pool::Sqlite(writer),
@@ -120,14 +132,13 @@ impl Store {
             // lookup by key whose best plan does not depend on the values: plan it once.
             let options =
                 PgConnectOptions::from_str(url)?.options([("plan_cache_mode", "force_generic_plan")]);
-            let pool = Pool::Postgres(
-                PgPoolOptions::new()
-                    .max_connections(max_connections)
-                    .acquire_timeout(Duration::from_secs(5))
-                    .connect_with(options)
-                    .await?,
-            );
-            let events = crate::event_writer::BatchWriter::spawn(pool.clone());
+            let pool = PgPoolOptions::new()
+                .max_connections(max_connections)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(options)
+                .await?;
+            let events = crate::event_writer::BatchWriter::postgres(pool.clone());
+            let pool = Pool::Postgres(pool);
             Ok(Self { pool: pool.clone(), writer: pool, settings: Default::default(), events })
         } else {
             Err(StoreError::UnsupportedUrl(redact(url)))

@@ -1,0 +1,139 @@
+//! Writing scored events. One writer per server commits events in batches: every event
+//! touches the same last pages of the events table and its time indexes, and one commit for
+//! many events writes those pages (and, on PostgreSQL, flushes the log) once instead of once
+//! per event. A request is answered only after its batch committed, so no acknowledged event
+//! is lost.
+//!
+//! The writer is a task that sends each batch to PostgreSQL in a handful of many-row
+//! statements (`postgres.rs`), or, on SQLite, a thread of its own that runs the batch's
+//! statements on its own connection (`sqlite.rs`).
+
+mod postgres;
+mod sqlite;
+
+use std::path::Path;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{Result, StoreError};
+
+/// Most events committed together. More waiting requests wait for the next batch, which
+/// starts as soon as this one committed.
+const MAX_BATCH: usize = 64;
+/// Requests that may wait for the writer; more wait to be queued.
+const QUEUE: usize = 1024;
+
+/// One event's rows, owned so that it can wait for its batch.
+#[derive(Debug)]
+pub(crate) struct EventWrite {
+    pub tenant_id: String,
+    pub id: String,
+    pub visitor_id: String,
+    pub visitor_is_new: bool,
+    /// Keys seen for the first time, to link to the visitor.
+    pub key_links: Vec<(&'static str, String)>,
+    pub event_type: &'static str,
+    pub now: i64,
+    pub external_user_id: Option<String>,
+    pub email: Option<String>,
+    pub user_key: String,
+    pub ip: Option<String>,
+    pub payload_id: Option<String>,
+    pub risk_score: i32,
+    pub risk_band: &'static str,
+    pub decision: &'static str,
+    pub triggered: String,
+    pub device_json: String,
+    pub checks_json: String,
+    pub signals_json: String,
+    pub email_normalized: Option<String>,
+    pub ip_country: Option<String>,
+    pub phone: Option<String>,
+    pub phone_range: Option<String>,
+    pub referrer_user_id: Option<String>,
+    pub promo_code: Option<String>,
+    /// The API key whose last use to record.
+    pub touch_key: Option<String>,
+    /// A webhook payload and the decision pattern of the webhooks to queue it for.
+    pub notify: Option<(String, String)>,
+}
+
+/// The start of an event insert, shared by the one-row and the many-row forms.
+macro_rules! insert_event_columns {
+    () => {
+        "INSERT INTO events (tenant_id, id, event_type, created_at, external_user_id, email, user_key, \
+        ip, visitor_id, payload_id, risk_score, risk_band, decision, triggered_rules, device_json, checks_json, signals_json, \
+        email_normalized, ip_country, phone, phone_range, referrer_user_id, promo_code) "
+    };
+}
+const EVENT_COLUMNS: &str = insert_event_columns!();
+pub(crate) const INSERT_EVENT: &str = concat!(
+    insert_event_columns!(),
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)"
+);
+/// What linking a user to a device does when they are linked: as for visitors (see
+/// `visitor_seen_again!`), records that they were seen together again, once a minute.
+macro_rules! user_seen_again {
+    () => {
+        " ON CONFLICT (tenant_id, visitor_id, user_key) DO UPDATE SET last_seen_at = excluded.last_seen_at \
+        WHERE device_users.last_seen_at <= excluded.last_seen_at - 60000"
+    };
+}
+use user_seen_again;
+pub(crate) const LINK_USER: &str = concat!(
+    "INSERT INTO device_users (tenant_id, visitor_id, user_key, first_seen_at, last_seen_at) VALUES ($1, $2, $3, $4, $4)",
+    user_seen_again!()
+);
+pub(crate) const TOUCH_KEY: &str = "UPDATE api_keys SET last_used_at = $3 WHERE tenant_id = $1 AND id = $2";
+
+/// The owner of a key, read after linking: when two requests of a new device race, both
+/// name a new visitor, one link wins, and the other event joins the winner's visitor.
+pub(crate) const KEY_OWNER: &str =
+    "SELECT visitor_id FROM visitor_keys WHERE tenant_id = $1 AND kind = $2 AND value = $3";
+
+/// An event to write, and where to say under which visitor it was stored.
+type Job = (EventWrite, oneshot::Sender<Result<String>>);
+
+/// Takes the jobs already waiting after `first`, up to a batch.
+fn batch_after(first: Job, queue: &mut mpsc::Receiver<Job>) -> Vec<Job> {
+    let mut batch = vec![first];
+    while batch.len() < MAX_BATCH {
+        match queue.try_recv() {
+            Ok(job) => batch.push(job),
+            Err(_) => break,
+        }
+    }
+    batch
+}
+
+/// The writer's queue.
+#[derive(Clone)]
+pub(crate) struct BatchWriter {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl BatchWriter {
+    /// Starts the writer task on the PostgreSQL pool.
+    pub(crate) fn postgres(pool: sqlx::PgPool) -> Self {
+        let (jobs, queue) = mpsc::channel::<Job>(QUEUE);
+        tokio::spawn(postgres::run(pool, queue));
+        Self { jobs }
+    }
+
+    /// Starts the writer thread on the SQLite database at `path`, which must exist.
+    pub(crate) fn sqlite(path: &Path) -> Result<Self> {
+        let (jobs, queue) = mpsc::channel::<Job>(QUEUE);
+        sqlite::spawn(path, queue)?;
+        Ok(Self { jobs })
+    }
+
+    /// Writes one event with the next batch; returns, when that batch committed, the
+    /// visitor the event was stored under.
+    pub(crate) async fn write(&self, write: EventWrite) -> Result<String> {
+        let (reply, done) = oneshot::channel();
+        // The writer ends only when the store is dropped, when the server shuts down.
+        let stopped = || StoreError::Database(sqlx::Error::PoolClosed);
+        self.jobs.send((write, reply)).await.map_err(|_| stopped())?;
+        done.await.map_err(|_| stopped())?
+    }
+}

@@ -1,0 +1,170 @@
+//! SQLite's event writer: a thread of its own with its own connection, which runs each
+//! batch's statements one after another in one transaction and commits it. Through sqlx every
+//! statement is a message to the connection's thread and a reply back, each waking a thread:
+//! the writer spent more time waking and being woken than writing, and every event waited
+//! for it. Here a batch costs a wake-up on the way in and one reply per event.
+//!
+//! The store's other writes keep their own connection. SQLite lets one of them write at a
+//! time; the other waits for the lock (`busy_timeout`).
+
+use std::path::Path;
+
+use rusqlite::types::ToSql;
+use rusqlite::{Connection, Statement, TransactionBehavior};
+use tokio::sync::mpsc;
+
+use super::{batch_after, EventWrite, Job, INSERT_EVENT, KEY_OWNER, LINK_USER, TOUCH_KEY};
+use crate::db::SQLITE_PRAGMAS;
+use crate::visitors::{LINK_KEY, UPSERT_VISITOR};
+use crate::webhooks::ENQUEUE_DELIVERIES;
+use crate::{Result, StoreError};
+
+/// Opens the writer's connection to the database at `path` and starts the thread that
+/// commits the queue's events until every sender is gone.
+pub(super) fn spawn(path: &Path, mut queue: mpsc::Receiver<Job>) -> Result<()> {
+    let mut conn = Connection::open(path)?;
+    for (name, value) in SQLITE_PRAGMAS {
+        conn.pragma_update(None, name, value)?;
+    }
+    std::thread::Builder::new()
+        .name("sqlite-events".into())
+        .spawn(move || {
+            while let Some(first) = queue.blocking_recv() {
+                let mut batch = batch_after(first, &mut queue);
+                let writes: Vec<&EventWrite> = batch.iter().map(|(w, _)| w).collect();
+                match commit(&mut conn, &writes) {
+                    Ok(visitors) => batch.into_iter().zip(visitors).for_each(|((_, reply), visitor)| {
+                        let _ = reply.send(Ok(visitor));
+                    }),
+                    // The batch was rolled back: each event is written alone, so that only
+                    // the one that fails is refused.
+                    Err(_) if batch.len() > 1 => {
+                        for (write, reply) in batch {
+                            let _ = reply.send(commit(&mut conn, &[&write]).map(|mut v| v.remove(0)));
+                        }
+                    }
+                    Err(err) => {
+                        if let Some((_, reply)) = batch.pop() {
+                            let _ = reply.send(Err(err));
+                        }
+                    }
+                }
+            }
+        })
+        .map_err(StoreError::WriterStart)?;
+    Ok(())
+}
+
+/// Writes `writes` in one transaction, in order: each event's key links, visitor, event row,
+/// device-user link and rarer rows. Gives the visitor each event was stored under.
+fn commit(conn: &mut Connection, writes: &[&EventWrite]) -> Result<Vec<String>> {
+    // Taking the write lock first: a transaction that read first and then found the
+    // database changed by the store's other writer could not write at all.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let visitors = writes.iter().map(|w| write_event(&tx, w)).collect::<Result<Vec<_>>>()?;
+    tx.commit()?;
+    Ok(visitors)
+}
+
+fn write_event(conn: &Connection, w: &EventWrite) -> Result<String> {
+    for (kind, value) in &w.key_links {
+        run(conn, LINK_KEY, &[&w.tenant_id, kind, value, &w.visitor_id, &w.now])?;
+    }
+    let mut visitor_id = w.visitor_id.clone();
+    // When two requests of a new device race, both name a new visitor, one link wins, and
+    // the other event joins the winner's visitor.
+    if let (true, Some((kind, value))) = (w.visitor_is_new, w.key_links.first()) {
+        let mut owner = conn.prepare_cached(KEY_OWNER)?;
+        bind_numbered(&mut owner, &[&w.tenant_id, kind, value])?;
+        let mut rows = owner.raw_query();
+        if let Some(row) = rows.next()? {
+            visitor_id = row.get(0)?;
+        }
+    }
+    run(conn, UPSERT_VISITOR, &[&w.tenant_id, &visitor_id, &w.now])?;
+    run(
+        conn,
+        INSERT_EVENT,
+        &[
+            &w.tenant_id,
+            &w.id,
+            &w.event_type,
+            &w.now,
+            &w.external_user_id,
+            &w.email,
+            &w.user_key,
+            &w.ip,
+            &visitor_id,
+            &w.payload_id,
+            &w.risk_score,
+            &w.risk_band,
+            &w.decision,
+            &w.triggered,
+            &w.device_json,
+            &w.checks_json,
+            &w.signals_json,
+            &w.email_normalized,
+            &w.ip_country,
+            &w.phone,
+            &w.phone_range,
+            &w.referrer_user_id,
+            &w.promo_code,
+        ],
+    )?;
+    if !w.user_key.is_empty() {
+        run(conn, LINK_USER, &[&w.tenant_id, &visitor_id, &w.user_key, &w.now])?;
+    }
+    // A key's last use is recorded once a minute, webhooks only for decisions other than
+    // ALLOW.
+    if let Some(key_id) = &w.touch_key {
+        run(conn, TOUCH_KEY, &[&w.tenant_id, key_id, &w.now])?;
+    }
+    if let Some((payload, pattern)) = &w.notify {
+        run(conn, ENQUEUE_DELIVERIES, &[&w.tenant_id, &w.id, &w.user_key, payload, &w.now, pattern])?;
+    }
+    Ok(visitor_id)
+}
+
+/// Runs one of the store's statements, prepared once per connection.
+fn run(conn: &Connection, sql: &str, values: &[&dyn ToSql]) -> Result<()> {
+    let mut statement = conn.prepare_cached(sql)?;
+    bind_numbered(&mut statement, values)?;
+    statement.raw_execute()?;
+    Ok(())
+}
+
+/// Binds `$n` of the store's SQL to `values[n - 1]`. SQLite numbers `$n` parameters in the
+/// order they first appear, not by `n`, and a statement may name `$2` before `$1`.
+fn bind_numbered(statement: &mut Statement<'_>, values: &[&dyn ToSql]) -> Result<()> {
+    for index in 1..=statement.parameter_count() {
+        let value = statement
+            .parameter_name(index)
+            .and_then(|name| name.strip_prefix('$'))
+            .and_then(|n| n.parse::<usize>().ok())
+            .and_then(|n| values.get(n.checked_sub(1)?))
+            .ok_or_else(|| StoreError::Invalid(format!("statement parameter {index} has no value")))?;
+        statement.raw_bind_parameter(index, value)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binds_numbered_parameters_by_their_number() {
+        let conn = Connection::open_in_memory().unwrap();
+        let mut statement = conn.prepare("SELECT $2 || '-' || $1 || '-' || $2").unwrap();
+        bind_numbered(&mut statement, &[&"one", &"two"]).unwrap();
+        let joined: String = statement.raw_query().next().unwrap().unwrap().get(0).unwrap();
+        assert_eq!(joined, "two-one-two");
+    }
+
+    #[test]
+    fn a_parameter_without_a_value_is_an_error() {
+        let conn = Connection::open_in_memory().unwrap();
+        let mut statement = conn.prepare("SELECT $1, $3").unwrap();
+        assert!(bind_numbered(&mut statement, &[&1, &2]).is_err());
+    }
+}
