@@ -76,14 +76,15 @@ pub(crate) fn contains_pattern(text: &str) -> String {
 pub struct Store {
     /// For reads.
     pub(crate) pool: Pool,
-    /// For writes. SQLite lets one connection write at a time, and a writer that finds the
-    /// database locked sleeps and retries in growing steps: under load, that costs tens of
-    /// milliseconds per request. One writer connection makes writers queue in the pool
-    /// instead, in order, without sleeping. PostgreSQL writes concurrently: the same pool.
+    /// For writes other than events'. SQLite lets one connection write at a time, and a
+    /// writer that finds the database locked sleeps and retries in growing steps: one
+    /// connection makes these writes queue in the pool instead, in order, without sleeping.
+    /// Only the event writer's own connection competes with it. PostgreSQL writes
+    /// concurrently: the same pool.
     pub(crate) writer: Pool,
     /// Each tenant's effective rule settings with the versions they were read at.
     pub(crate) settings: crate::settings::SettingsCache,
-    /// The batching event writer.
+    /// The batching event writer, which on SQLite also reads the linkage of events.
     pub(crate) events: crate::event_writer::BatchWriter,
 }
 

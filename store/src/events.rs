@@ -3,18 +3,18 @@
 
 use doorman_engine::derive::Signals;
 use doorman_engine::input::IngestRequest;
-use std::collections::HashMap;
 
 use doorman_engine::linkage::{Linkage, PreviousLogin};
 use doorman_engine::lists::{self, domain_candidates, ListMatch};
 use doorman_engine::score::{Assessment, Decision};
 use serde::{Deserialize, Serialize};
 
+use rusqlite::types::Value as SqlValue;
 use sqlx::Row;
 
-use crate::db::with_pool;
+use crate::db::{with_pool, Pool};
 use crate::event_writer::EventWrite;
-use crate::linkage::{self, Param};
+use crate::linkage::{self, LinkageRow, Param};
 use crate::tenant_lists::parse_match;
 use crate::visitors::{DeviceKeys, MatchMethod, VisitorMatch};
 use crate::webhooks::webhook_payload;
@@ -142,36 +142,28 @@ impl Store {
             Param::IpKey => Bound::Text(ip_key.as_deref()),
         };
         let q = linkage::query(req.event_type);
-        let mut counts: HashMap<&str, i64> = HashMap::new();
-        let mut previous_country: Option<String> = None;
-        let mut list_match: Option<String> = None;
-        let mut found: [(MatchMethod, Option<String>); 3] = [
-            (MatchMethod::DeviceToken, None),
-            (MatchMethod::Fingerprint, None),
-            (MatchMethod::Hardware, None),
-        ];
-        with_pool!(self, pool => {
-            let mut query = sqlx::query(&q.sql);
-            for param in &q.params {
-                query = match value(*param) {
-                    Bound::Text(text) => query.bind(text),
-                    Bound::Int(n) => query.bind(n),
-                };
+        let row = match &self.pool {
+            // On SQLite the event writer's connection reads it: see `event_writer::sqlite`.
+            Pool::Sqlite(_) => {
+                let values = q.params.iter().map(|param| match value(*param) {
+                    Bound::Text(text) => text.map_or(SqlValue::Null, |t| SqlValue::Text(t.to_string())),
+                    Bound::Int(n) => SqlValue::Integer(n),
+                });
+                self.events.read_linkage(q, values.collect()).await?
             }
-            let row = query.fetch_one(pool).await?;
-            for (slot, column) in found.iter_mut().zip(["token_visitor", "fingerprint_visitor", "hardware_visitor"]) {
-                slot.1 = row.try_get(column)?;
-            }
-            for column in &q.columns {
-                if *column == "previous_login_country" {
-                    previous_country = row.try_get(*column)?;
-                } else if *column == "list_match" {
-                    list_match = row.try_get(*column)?;
-                } else {
-                    counts.insert(column, row.try_get::<Option<i64>, _>(*column)?.unwrap_or(0));
+            Pool::Postgres(pool) => {
+                let mut query = sqlx::query(&q.sql);
+                for param in &q.params {
+                    query = match value(*param) {
+                        Bound::Text(text) => query.bind(text),
+                        Bound::Int(n) => query.bind(n),
+                    };
                 }
+                let row = query.fetch_one(pool).await?;
+                LinkageRow::read(q, |c| row.try_get(c), |c| row.try_get(c))?
             }
-        });
+        };
+        let counts = row.counts;
         let n = |column: &str| count(counts.get(column).copied().unwrap_or(0));
         let linkage = Linkage {
             other_users_on_device: n("other_users_on_device"),
@@ -187,7 +179,7 @@ impl Store {
             other_login_users_on_ip_1h: n("other_login_users_on_ip_1h"),
             failed_logins_on_device_1h: n("failed_logins_on_device_1h"),
             failed_logins_on_ip_1h: n("failed_logins_on_ip_1h"),
-            previous_login: previous_country.map(|country| PreviousLogin {
+            previous_login: row.previous_login_country.map(|country| PreviousLogin {
                 country,
                 elapsed_ms: now.saturating_sub(counts.get("previous_login_at").copied().unwrap_or(now)),
                 min_distance_km: None,
@@ -201,7 +193,13 @@ impl Store {
             resets_on_device_1h: n("resets_on_device_1h"),
             resets_for_user_1h: n("resets_for_user_1h"),
         };
-        let list_match = list_match.as_deref().and_then(parse_match);
+        let list_match = row.list_match.as_deref().and_then(parse_match);
+        let [token, fingerprint, hardware] = row.key_owners;
+        let found = [
+            (MatchMethod::DeviceToken, token),
+            (MatchMethod::Fingerprint, fingerprint),
+            (MatchMethod::Hardware, hardware),
+        ];
         let visitor = VisitorMatch::from_found(found, new_visitor);
         Ok(Prepared { visitor, linkage, user_key, list_match })
     }

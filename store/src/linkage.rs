@@ -7,6 +7,7 @@
 //! `COALESCE(user_key, '')` (never NULL) keeps SQLite from walking the tenant's whole user
 //! index to get DISTINCT for free instead of using the filter's index.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use doorman_engine::input::EventType;
@@ -293,6 +294,44 @@ fn build(event_type: EventType) -> LinkageQuery {
     ));
     query.columns = COMMON.iter().chain(columns(event_type)).map(|(name, _)| *name).collect();
     query
+}
+
+/// What the linkage query gave, read from either backend.
+#[derive(Debug, Default)]
+pub(crate) struct LinkageRow {
+    /// The visitor of the event's device token, fingerprint and hardware key.
+    pub key_owners: [Option<String>; 3],
+    pub previous_login_country: Option<String>,
+    pub list_match: Option<String>,
+    /// Every other column, a count (or, for `previous_login_at`, a time).
+    pub counts: HashMap<&'static str, i64>,
+}
+
+impl LinkageRow {
+    /// Reads the columns of `query` from a row with `text` and `int`, which get a column by
+    /// name.
+    pub fn read<E>(
+        query: &LinkageQuery,
+        text: impl Fn(&str) -> Result<Option<String>, E>,
+        int: impl Fn(&str) -> Result<Option<i64>, E>,
+    ) -> Result<Self, E> {
+        let mut row = LinkageRow::default();
+        for (owner, column) in
+            row.key_owners.iter_mut().zip(["token_visitor", "fingerprint_visitor", "hardware_visitor"])
+        {
+            *owner = text(column)?;
+        }
+        for column in &query.columns {
+            match *column {
+                "previous_login_country" => row.previous_login_country = text(column)?,
+                "list_match" => row.list_match = text(column)?,
+                _ => {
+                    row.counts.insert(column, int(column)?.unwrap_or(0));
+                }
+            }
+        }
+        Ok(row)
+    }
 }
 
 static QUERIES: LazyLock<Vec<LinkageQuery>> =

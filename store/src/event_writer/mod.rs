@@ -13,8 +13,10 @@ mod sqlite;
 
 use std::path::Path;
 
+use rusqlite::types::Value;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::linkage::{LinkageQuery, LinkageRow};
 use crate::{Result, StoreError};
 
 /// Most events committed together. More waiting requests wait for the next batch, which
@@ -94,46 +96,59 @@ pub(crate) const KEY_OWNER: &str =
 /// An event to write, and where to say under which visitor it was stored.
 type Job = (EventWrite, oneshot::Sender<Result<String>>);
 
-/// Takes the jobs already waiting after `first`, up to a batch.
-fn batch_after(first: Job, queue: &mut mpsc::Receiver<Job>) -> Vec<Job> {
-    let mut batch = vec![first];
-    while batch.len() < MAX_BATCH {
-        match queue.try_recv() {
-            Ok(job) => batch.push(job),
-            Err(_) => break,
-        }
-    }
-    batch
-}
-
 /// The writer's queue.
 #[derive(Clone)]
-pub(crate) struct BatchWriter {
-    jobs: mpsc::Sender<Job>,
+pub(crate) enum BatchWriter {
+    Postgres(mpsc::Sender<Job>),
+    Sqlite(mpsc::Sender<sqlite::Task>),
+}
+
+/// What a request gets when the writer is gone: it ends only when the store is dropped,
+/// when the server shuts down.
+fn stopped() -> StoreError {
+    StoreError::Database(sqlx::Error::PoolClosed)
 }
 
 impl BatchWriter {
     /// Starts the writer task on the PostgreSQL pool.
     pub(crate) fn postgres(pool: sqlx::PgPool) -> Self {
-        let (jobs, queue) = mpsc::channel::<Job>(QUEUE);
+        let (jobs, queue) = mpsc::channel(QUEUE);
         tokio::spawn(postgres::run(pool, queue));
-        Self { jobs }
+        Self::Postgres(jobs)
     }
 
     /// Starts the writer thread on the SQLite database at `path`, which must exist.
     pub(crate) fn sqlite(path: &Path) -> Result<Self> {
-        let (jobs, queue) = mpsc::channel::<Job>(QUEUE);
+        let (tasks, queue) = mpsc::channel(QUEUE);
         sqlite::spawn(path, queue)?;
-        Ok(Self { jobs })
+        Ok(Self::Sqlite(tasks))
     }
 
     /// Writes one event with the next batch; returns, when that batch committed, the
     /// visitor the event was stored under.
     pub(crate) async fn write(&self, write: EventWrite) -> Result<String> {
         let (reply, done) = oneshot::channel();
-        // The writer ends only when the store is dropped, when the server shuts down.
-        let stopped = || StoreError::Database(sqlx::Error::PoolClosed);
-        self.jobs.send((write, reply)).await.map_err(|_| stopped())?;
+        match self {
+            Self::Postgres(jobs) => jobs.send((write, reply)).await.map_err(|_| stopped())?,
+            Self::Sqlite(tasks) => {
+                tasks.send(sqlite::Task::Write((write, reply))).await.map_err(|_| stopped())?
+            }
+        }
+        done.await.map_err(|_| stopped())?
+    }
+
+    /// Runs the linkage query `query` with `values` for `$1`, `$2`… on SQLite's writer
+    /// connection.
+    pub(crate) async fn read_linkage(
+        &self,
+        query: &'static LinkageQuery,
+        values: Vec<Value>,
+    ) -> Result<LinkageRow> {
+        let Self::Sqlite(tasks) = self else {
+            return Err(StoreError::Invalid("the linkage is read through the writer on SQLite only".into()));
+        };
+        let (reply, done) = oneshot::channel();
+        tasks.send(sqlite::Task::ReadLinkage { query, values, reply }).await.map_err(|_| stopped())?;
         done.await.map_err(|_| stopped())?
     }
 }

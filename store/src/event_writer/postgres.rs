@@ -10,10 +10,22 @@ use std::collections::BTreeMap;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use tokio::sync::mpsc;
 
-use super::{batch_after, EventWrite, Job, EVENT_COLUMNS, INSERT_EVENT, KEY_OWNER, LINK_USER, TOUCH_KEY};
+use super::{EventWrite, Job, EVENT_COLUMNS, INSERT_EVENT, KEY_OWNER, LINK_USER, MAX_BATCH, TOUCH_KEY};
 use crate::visitors::{LINK_KEY, UPSERT_VISITOR};
 use crate::webhooks::ENQUEUE_DELIVERIES;
 use crate::Result;
+
+/// Takes the jobs already waiting after `first`, up to a batch.
+fn batch_after(first: Job, queue: &mut mpsc::Receiver<Job>) -> Vec<Job> {
+    let mut batch = vec![first];
+    while batch.len() < MAX_BATCH {
+        match queue.try_recv() {
+            Ok(job) => batch.push(job),
+            Err(_) => break,
+        }
+    }
+    batch
+}
 
 /// Commits the queue's events in batches until every sender is gone.
 pub(super) async fn run(pool: PgPool, mut queue: mpsc::Receiver<Job>) {
