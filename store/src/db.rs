@@ -1,7 +1,6 @@
 //! The connection pool over either backend, and the macro that runs one piece of SQL code
 //! on whichever pool is configured.
 
-use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -101,8 +100,11 @@ impl Store {
                 options = options.pragma(*name, *value);
             }
             // The event writer opens the file again, which one in memory would not be.
-            if options.get_filename() == Path::new(":memory:") {
-                return Err(StoreError::UnsupportedUrl("sqlite::memory: (give a file path)".into()));
+            if sqlite_in_memory(url) {
+                return Err(StoreError::UnsupportedUrl(format!(
+                    "{} (in memory; give a file path)",
+                    redact(url)
+                )));
             }
             // The writer first: it creates the file, and the readers then find it in WAL mode.
             // A connection is not pinged before each use: with SQLite every statement is a
@@ -167,6 +169,14 @@ impl Store {
     }
 }
 
+/// Whether a SQLite URL names an in-memory database, as sqlx reads it: `:memory:` as the path
+/// or `mode=memory` in the query.
+fn sqlite_in_memory(url: &str) -> bool {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    path == ":memory:" || query.split('&').any(|pair| pair == "mode=memory")
+}
+
 /// The URL without its password, for error messages.
 fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -183,6 +193,17 @@ mod tests {
     fn redacts_credentials() {
         assert_eq!(redact("mysql://u:p@h/db"), "mysql://***@h/db");
         assert_eq!(redact("foo.db"), "foo.db");
+    }
+
+    /// The event writer opens the file a second time, which an in-memory database has not.
+    #[tokio::test]
+    async fn in_memory_sqlite_is_refused_with_a_clear_error() {
+        for url in ["sqlite::memory:", "sqlite://:memory:", "sqlite://?mode=memory&cache=shared"] {
+            let err = super::Store::connect(url, 1).await.err().expect("refused");
+            assert!(matches!(err, crate::StoreError::UnsupportedUrl(_)), "{url}: {err}");
+            assert!(err.to_string().contains("give a file path"), "{url}: {err}");
+        }
+        assert!(!super::sqlite_in_memory("sqlite:/tmp/memory.db?mode=rwc"));
     }
 
     #[test]
