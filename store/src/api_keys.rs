@@ -1,10 +1,12 @@
 //! Tenant API keys. The full key is returned once at creation; only its SHA-256 is stored,
 //! and requests are matched by that hash.
 
+use rusqlite::types::Value;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
-use crate::db::{execute, with_pool};
+use crate::db::{execute, with_pool, Pool};
+use crate::event_writer::query_row;
 use crate::settings::SettingsVersion;
 use crate::{ids, now_ms, Result, Store, StoreError};
 
@@ -49,6 +51,15 @@ impl KeyPrincipal {
     }
 }
 
+/// The key with this hash (`$1`) that works at `$2`, its tenant's status and its settings'
+/// versions, which come along so that ingest knows without another query whether its
+/// cached settings are current.
+const PRINCIPAL: &str = "SELECT k.tenant_id, k.id, k.key_hash, k.last_used_at, t.status, \
+    (SELECT g.updated_at FROM global_settings g WHERE g.id = 1) AS global_settings_at, \
+    (SELECT s.updated_at FROM tenant_settings s WHERE s.tenant_id = k.tenant_id) AS tenant_settings_at \
+    FROM api_keys k JOIN tenants t ON t.id = k.tenant_id \
+    WHERE k.key_hash = $1 AND (k.revoked_at IS NULL OR k.revoked_at > $2)";
+
 #[derive(sqlx::FromRow)]
 struct PrincipalRow {
     tenant_id: String,
@@ -58,6 +69,21 @@ struct PrincipalRow {
     status: String,
     global_settings_at: Option<i64>,
     tenant_settings_at: Option<i64>,
+}
+
+impl PrincipalRow {
+    /// The row of [`PRINCIPAL`] as the SQLite event writer's connection reads it.
+    fn from_sqlite(row: &rusqlite::Row<'_>) -> Result<Self> {
+        Ok(Self {
+            tenant_id: row.get(0)?,
+            id: row.get(1)?,
+            key_hash: row.get(2)?,
+            last_used_at: row.get(3)?,
+            status: row.get(4)?,
+            global_settings_at: row.get(5)?,
+            tenant_settings_at: row.get(6)?,
+        })
+    }
 }
 
 /// A key is at most this long; anything longer is rejected without touching the database.
@@ -101,15 +127,24 @@ impl Store {
             return Ok(None);
         }
         let hash = ids::sha256_hex(presented);
-        // The settings' versions come along, so that ingest knows without another query
-        // whether its cached settings are current.
-        let sql = "SELECT k.tenant_id, k.id, k.key_hash, k.last_used_at, t.status, \
-                   (SELECT g.updated_at FROM global_settings g WHERE g.id = 1) AS global_settings_at, \
-                   (SELECT s.updated_at FROM tenant_settings s WHERE s.tenant_id = k.tenant_id) AS tenant_settings_at \
-                   FROM api_keys k JOIN tenants t ON t.id = k.tenant_id \
-                   WHERE k.key_hash = $1 AND (k.revoked_at IS NULL OR k.revoked_at > $2)";
-        let row = with_pool!(self, pool => sqlx::query_as::<_, PrincipalRow>(sql).bind(&hash).bind(now_ms())
-            .fetch_optional(pool).await)?;
+        let now = now_ms();
+        let row = match &self.pool {
+            // Every event asks, so on SQLite the event writer's connection answers, from its
+            // warm cache: see `event_writer::sqlite`.
+            Pool::Sqlite(_) => {
+                let values = [Value::Text(hash.clone()), Value::Integer(now)];
+                self.events
+                    .read(move |conn| query_row(conn, PRINCIPAL, &values, PrincipalRow::from_sqlite))
+                    .await?
+            }
+            Pool::Postgres(pool) => {
+                sqlx::query_as::<_, PrincipalRow>(PRINCIPAL)
+                    .bind(&hash)
+                    .bind(now)
+                    .fetch_optional(pool)
+                    .await?
+            }
+        };
         // The index lookup already matched the hash; comparing again in constant time keeps
         // the decision itself free of timing differences.
         Ok(row.filter(|r| bool::from(r.key_hash.as_bytes().ct_eq(hash.as_bytes()))).map(|r| KeyPrincipal {

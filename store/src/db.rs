@@ -12,8 +12,8 @@ use crate::{Result, StoreError};
 /// Settings of every SQLite connection, sqlx's and the event writer's alike. NORMAL is
 /// durable in WAL mode across application crashes, which is what we need. Statement
 /// journals and temporary tables stay in memory: many-row statements inside a transaction
-/// wrote a journal file page by page. Checkpoints are left to `checkpoint.rs`, off the
-/// write path.
+/// wrote a journal file page by page. Checkpoints are left to `event_writer/checkpoint.rs`,
+/// off the write path.
 pub(crate) const SQLITE_PRAGMAS: &[(&str, &str)] = &[
     ("synchronous", "NORMAL"),
     ("busy_timeout", "5000"),
@@ -120,7 +120,6 @@ impl Store {
                 .test_before_acquire(false)
                 .connect_with(options.clone())
                 .await?;
-            crate::checkpoint::spawn(readers.clone());
             let events = crate::event_writer::BatchWriter::sqlite(options.get_filename())?;
             Ok(Self {
                 pool: Pool::Sqlite(readers),

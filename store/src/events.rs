@@ -13,7 +13,7 @@ use rusqlite::types::Value as SqlValue;
 use sqlx::Row;
 
 use crate::db::{with_pool, Pool};
-use crate::event_writer::EventWrite;
+use crate::event_writer::{query_row, EventWrite};
 use crate::linkage::{self, LinkageRow, Param};
 use crate::tenant_lists::parse_match;
 use crate::visitors::{DeviceKeys, MatchMethod, VisitorMatch};
@@ -149,7 +149,15 @@ impl Store {
                     Bound::Text(text) => text.map_or(SqlValue::Null, |t| SqlValue::Text(t.to_string())),
                     Bound::Int(n) => SqlValue::Integer(n),
                 });
-                self.events.read_linkage(q, values.collect()).await?
+                let values: Vec<SqlValue> = values.collect();
+                self.events
+                    .read(move |conn| {
+                        let row = query_row(conn, &q.sql, &values, |row| {
+                            Ok(LinkageRow::read(q, |c| row.get(c), |c| row.get(c))?)
+                        })?;
+                        row.ok_or(StoreError::NotFound("linkage row"))
+                    })
+                    .await?
             }
             Pool::Postgres(pool) => {
                 let mut query = sqlx::query(&q.sql);

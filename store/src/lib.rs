@@ -4,7 +4,6 @@
 //! database URL. Both backends run the same SQL (`$1` placeholders, epoch-millisecond times,
 //! text ids); each has its own migration folder so that they can diverge where they must.
 
-mod checkpoint;
 mod db;
 mod error;
 pub mod ids;

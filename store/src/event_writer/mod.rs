@@ -6,17 +6,19 @@
 //!
 //! The writer is a task that sends each batch to PostgreSQL in a handful of many-row
 //! statements (`postgres.rs`), or, on SQLite, a thread of its own that runs the batch's
-//! statements on its own connection (`sqlite.rs`).
+//! statements on its own connection (`sqlite.rs`), with another thread that checkpoints
+//! the WAL (`checkpoint.rs`).
 
+mod checkpoint;
 mod postgres;
 mod sqlite;
 
 use std::path::Path;
 
-use rusqlite::types::Value;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::linkage::{LinkageQuery, LinkageRow};
+pub(crate) use sqlite::query_row;
+
 use crate::{Result, StoreError};
 
 /// Most events committed together. More waiting requests wait for the next batch, which
@@ -121,6 +123,7 @@ impl BatchWriter {
     pub(crate) fn sqlite(path: &Path) -> Result<Self> {
         let (tasks, queue) = mpsc::channel(QUEUE);
         sqlite::spawn(path, queue)?;
+        checkpoint::spawn(path, tasks.downgrade())?;
         Ok(Self::Sqlite(tasks))
     }
 
@@ -137,18 +140,20 @@ impl BatchWriter {
         done.await.map_err(|_| stopped())?
     }
 
-    /// Runs the linkage query `query` with `values` for `$1`, `$2`… on SQLite's writer
-    /// connection.
-    pub(crate) async fn read_linkage(
+    /// Runs `read` on SQLite's writer connection between two batches, for the reads every
+    /// event makes (see `sqlite.rs`).
+    pub(crate) async fn read<T: Send + 'static>(
         &self,
-        query: &'static LinkageQuery,
-        values: Vec<Value>,
-    ) -> Result<LinkageRow> {
+        read: impl FnOnce(&rusqlite::Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
         let Self::Sqlite(tasks) = self else {
-            return Err(StoreError::Invalid("the linkage is read through the writer on SQLite only".into()));
+            return Err(StoreError::Invalid("only SQLite reads through the event writer".into()));
         };
         let (reply, done) = oneshot::channel();
-        tasks.send(sqlite::Task::ReadLinkage { query, values, reply }).await.map_err(|_| stopped())?;
+        let task = sqlite::Task::Read(Box::new(move |conn| {
+            let _ = reply.send(read(conn));
+        }));
+        tasks.send(task).await.map_err(|_| stopped())?;
         done.await.map_err(|_| stopped())?
     }
 }

@@ -165,6 +165,54 @@ async fn sqlite_copies_the_wal_into_the_database_file_in_the_background() {
     assert_eq!(event_count(&db.store, &acme.id).await, 200);
 }
 
+/// The checkpoint sequence in a WAL file's header, which SQLite counts up each time the WAL
+/// starts over from its beginning.
+fn wal_restarts(wal: &std::path::Path) -> Option<u32> {
+    let header = std::fs::read(wal).ok()?;
+    Some(u32::from_be_bytes(header.get(12..16)?.try_into().ok()?))
+}
+
+#[tokio::test]
+async fn sqlite_starts_the_wal_over_while_events_keep_coming() {
+    // Without a pause in the writes, no checkpoint of a reader's can copy the whole WAL.
+    let db = TestDb::new(Backend::Sqlite).await;
+    let wal = std::path::PathBuf::from(format!("{}-wal", db.url.strip_prefix("sqlite:").unwrap()));
+    let acme = db.store.create_tenant("acme", "Acme").await.unwrap();
+    let first = wal_restarts(&wal).expect("a WAL");
+    let writing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let (store, tenant, writing) = (db.store.clone(), acme.id.clone(), writing.clone());
+            tokio::spawn(async move {
+                let mut written = 0;
+                while writing.load(std::sync::atomic::Ordering::Relaxed) {
+                    let req =
+                        signup(&format!("u{w}-{written}@example.com"), &format!("fp{w}-{written}"), "p");
+                    ingest_at(&store, &tenant, &req, now_ms()).await;
+                    written += 1;
+                }
+                written
+            })
+        })
+        .collect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while wal_restarts(&wal) == Some(first) {
+        assert!(std::time::Instant::now() < deadline, "the WAL never started over");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    writing.store(false, std::sync::atomic::Ordering::Relaxed);
+    let mut written = 0;
+    for writer in writers {
+        written += writer.await.unwrap();
+    }
+    // The event writer started the WAL over, at the first checkpoint after it passed 16 MB,
+    // before it reached the 256 MB at which a checkpoint would wait for the writer instead.
+    let wal_size = std::fs::metadata(&wal).unwrap().len();
+    assert!(wal_size < 256 << 20, "the WAL grew to {wal_size} bytes");
+    let stored = db.store.recent_events(doorman_store::events::Scope::Tenant(&acme.id), 500).await.unwrap();
+    assert_eq!(stored.len(), written.min(500));
+}
+
 #[tokio::test]
 async fn postgres_backups_are_left_to_pg_dump() {
     let db = TestDb::new(Backend::Postgres).await;
