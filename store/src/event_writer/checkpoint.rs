@@ -14,7 +14,7 @@
 //! few pages left between two of its batches: its next commit starts the WAL over.
 //!
 //! Both parts matter on a large database, where every event changes pages all over its
-//! indexes: at a million events the WAL grew by about 25 thousand pages a second. A
+//! indexes: at a million events the WAL grew by about 40 thousand pages a second. A
 //! RESTART checkpoint from another connection held the write lock while it copied the rest
 //! and synced the file, and a sync of a second's random pages took a quarter of a second,
 //! with every event waiting. Should readers keep the writer's checkpoint from finishing
@@ -35,8 +35,9 @@ const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 /// not by the WAL file's size: a WAL that started over is written again from its start, and
 /// the file keeps its largest size.
 const START_OVER_AT_FRAMES: i64 = 4_096;
-/// 256 MB.
-const RESTART_AT_FRAMES: i64 = 65_536;
+/// 1 GB: at a million events the WAL grew by about 170 MB a second, and much more than a second's
+/// worth only when readers kept the writer's checkpoint from finishing.
+const RESTART_AT_FRAMES: i64 = 262_144;
 /// How many pages a round may copy and still leave few enough for the writer to copy; and
 /// how many rounds may run to get there.
 const TAIL_FRAMES: i64 = 256;
@@ -48,11 +49,16 @@ pub(super) fn spawn(path: &Path, writer: mpsc::WeakSender<Task>) -> Result<()> {
     std::thread::Builder::new()
         .name("sqlite-checkpoint".into())
         .spawn(move || loop {
-            std::thread::sleep(CHECKPOINT_EVERY);
+            // Every second from the last start: a checkpoint that started the WAL over took
+            // a second or more at a million events, and the WAL grew by as much again while
+            // this thread slept.
+            let next = Instant::now() + CHECKPOINT_EVERY;
             let Some(writer) = writer.upgrade() else { break };
             if let Err(err) = checkpoint(&conn, &writer) {
                 tracing::warn!(error = %err, "WAL checkpoint failed; the next one retries");
             }
+            drop(writer);
+            std::thread::sleep(next.saturating_duration_since(Instant::now()));
         })
         .map_err(StoreError::WriterStart)?;
     Ok(())
@@ -75,6 +81,10 @@ fn passive(conn: &Connection) -> Result<Progress> {
 fn checkpoint(conn: &Connection, writer: &mpsc::Sender<Task>) -> Result<()> {
     let mut progress = passive(conn)?;
     if progress.frames > RESTART_AT_FRAMES {
+        tracing::debug!(
+            frames = progress.frames,
+            "the WAL is large: checkpoint waits for readers and the writer"
+        );
         conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()))?;
         return Ok(());
     }

@@ -206,7 +206,7 @@ async fn sqlite_starts_the_wal_over_while_events_keep_coming() {
         written += writer.await.unwrap();
     }
     // The event writer started the WAL over, at the first checkpoint after it passed 16 MB,
-    // before it reached the 256 MB at which a checkpoint would wait for the writer instead.
+    // long before the 1 GB at which a checkpoint would wait for readers and the writer.
     let wal_size = std::fs::metadata(&wal).unwrap().len();
     assert!(wal_size < 256 << 20, "the WAL grew to {wal_size} bytes");
     let stored = db.store.recent_events(doorman_store::events::Scope::Tenant(&acme.id), 500).await.unwrap();
