@@ -134,8 +134,12 @@ impl Store {
             // lookup by key whose best plan does not depend on the values: plan it once.
             let options =
                 PgConnectOptions::from_str(url)?.options([("plan_cache_mode", "force_generic_plan")]);
+            // Connections are not pinged before each use: every event takes a connection two or
+            // three times, and each ping is a round trip. sqlx pings a connection when it goes
+            // back to the pool anyway, and drops one that broke.
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections)
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(5))
                 .connect_with(options)
                 .await?;
