@@ -20,7 +20,8 @@ pub struct DbConfig {
     /// `sqlite:PATH` (created when missing) or `postgres://...`.
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite:doorman.db", global = true)]
     pub database_url: String,
-    /// Most connections in the pool.
+    /// Most connections to the database. On PostgreSQL half serve the two reads every event
+    /// makes, the rest (at least two) everything else.
     #[arg(long, env = "DOORMAN_DB_MAX_CONNECTIONS", default_value_t = 16, global = true)]
     pub db_max_connections: u32,
 }

@@ -7,6 +7,7 @@ use subtle::ConstantTimeEq;
 
 use crate::db::{execute, with_pool, Pool};
 use crate::event_writer::query_row;
+use crate::read_connections::on_read_connection;
 use crate::settings::SettingsVersion;
 use crate::{ids, now_ms, Result, Store, StoreError};
 
@@ -137,13 +138,9 @@ impl Store {
                     .read(move |conn| query_row(conn, PRINCIPAL, &values, PrincipalRow::from_sqlite))
                     .await?
             }
-            Pool::Postgres(pool) => {
-                sqlx::query_as::<_, PrincipalRow>(PRINCIPAL)
-                    .bind(&hash)
-                    .bind(now)
-                    .fetch_optional(pool)
-                    .await?
-            }
+            Pool::Postgres(_) => on_read_connection!(self.reads()?, conn => {
+                sqlx::query_as::<_, PrincipalRow>(PRINCIPAL).bind(&hash).bind(now).fetch_optional(conn)
+            })?,
         };
         // The index lookup already matched the hash; comparing again in constant time keeps
         // the decision itself free of timing differences.

@@ -2,11 +2,13 @@
 //! on whichever pool is configured.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
+use crate::read_connections::ReadConnections;
 use crate::{Result, StoreError};
 
 /// Settings of every SQLite connection, sqlx's and the event writer's alike. NORMAL is
@@ -85,6 +87,8 @@ pub struct Store {
     pub(crate) settings: crate::settings::SettingsCache,
     /// The batching event writer, which on SQLite also reads the linkage of events.
     pub(crate) events: crate::event_writer::BatchWriter,
+    /// On PostgreSQL, the connections for the reads every event makes.
+    pub(crate) reads: Option<Arc<ReadConnections>>,
 }
 
 impl Store {
@@ -126,6 +130,7 @@ impl Store {
                 writer: Pool::Sqlite(writer),
                 settings: Default::default(),
                 events,
+                reads: None,
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             // Statements are prepared once per connection, but PostgreSQL plans them anew
@@ -134,21 +139,37 @@ impl Store {
             // lookup by key whose best plan does not depend on the values: plan it once.
             let options =
                 PgConnectOptions::from_str(url)?.options([("plan_cache_mode", "force_generic_plan")]);
-            // Connections are not pinged before each use: every event takes a connection two or
-            // three times, and each ping is a round trip. sqlx pings a connection when it goes
-            // back to the pool anyway, and drops one that broke.
+            // Half the connections serve the two reads of every event, the rest (at least two:
+            // the event writer keeps one) everything else.
+            let for_reads = max_connections.div_ceil(2);
+            let reads = Arc::new(ReadConnections::new(options.clone(), for_reads as usize));
+            // Connections are not pinged before each use, which would be a round trip. sqlx
+            // pings a connection when it goes back to the pool anyway, and drops one that broke.
             let pool = PgPoolOptions::new()
-                .max_connections(max_connections)
+                .max_connections((max_connections - for_reads).max(2))
                 .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(5))
                 .connect_with(options)
                 .await?;
             let events = crate::event_writer::BatchWriter::postgres(pool.clone());
             let pool = Pool::Postgres(pool);
-            Ok(Self { pool: pool.clone(), writer: pool, settings: Default::default(), events })
+            Ok(Self {
+                pool: pool.clone(),
+                writer: pool,
+                settings: Default::default(),
+                events,
+                reads: Some(reads),
+            })
         } else {
             Err(StoreError::UnsupportedUrl(redact(url)))
         }
+    }
+
+    /// PostgreSQL's connections for the reads every event makes.
+    pub(crate) fn reads(&self) -> Result<&ReadConnections> {
+        self.reads
+            .as_deref()
+            .ok_or_else(|| StoreError::Invalid("only PostgreSQL has read connections".into()))
     }
 
     /// Applies the pending migrations of this backend.
@@ -167,6 +188,9 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        if let Some(reads) = &self.reads {
+            reads.close().await;
+        }
         with_pool!(self, pool => pool.close().await);
         with_writer!(self, pool => pool.close().await);
     }

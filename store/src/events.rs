@@ -15,6 +15,7 @@ use sqlx::Row;
 use crate::db::{with_pool, Pool};
 use crate::event_writer::{query_row, EventWrite};
 use crate::linkage::{self, LinkageRow, Param};
+use crate::read_connections::on_read_connection;
 use crate::tenant_lists::parse_match;
 use crate::visitors::{DeviceKeys, MatchMethod, VisitorMatch};
 use crate::webhooks::webhook_payload;
@@ -159,15 +160,17 @@ impl Store {
                     })
                     .await?
             }
-            Pool::Postgres(pool) => {
-                let mut query = sqlx::query(&q.sql);
-                for param in &q.params {
-                    query = match value(*param) {
-                        Bound::Text(text) => query.bind(text),
-                        Bound::Int(n) => query.bind(n),
-                    };
-                }
-                let row = query.fetch_one(pool).await?;
+            Pool::Postgres(_) => {
+                let row = on_read_connection!(self.reads()?, conn => {
+                    let mut query = sqlx::query(&q.sql);
+                    for param in &q.params {
+                        query = match value(*param) {
+                            Bound::Text(text) => query.bind(text),
+                            Bound::Int(n) => query.bind(n),
+                        };
+                    }
+                    query.fetch_one(conn)
+                })?;
                 LinkageRow::read(q, |c| row.try_get(c), |c| row.try_get(c))?
             }
         };

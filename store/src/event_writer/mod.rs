@@ -70,7 +70,7 @@ macro_rules! insert_event_columns {
         email_normalized, ip_country, phone, phone_range, referrer_user_id, promo_code) "
     };
 }
-const EVENT_COLUMNS: &str = insert_event_columns!();
+use insert_event_columns;
 pub(crate) const INSERT_EVENT: &str = concat!(
     insert_event_columns!(),
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)"

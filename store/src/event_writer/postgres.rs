@@ -6,11 +6,13 @@
 //! never wait for each other in a cycle.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use sqlx::pool::PoolConnection;
+use sqlx::{Connection, PgConnection, PgPool, Postgres};
 use tokio::sync::mpsc;
 
-use super::{EventWrite, Job, EVENT_COLUMNS, INSERT_EVENT, KEY_OWNER, LINK_USER, MAX_BATCH, TOUCH_KEY};
+use super::{EventWrite, Job, INSERT_EVENT, KEY_OWNER, LINK_USER, MAX_BATCH, TOUCH_KEY};
 use crate::visitors::{LINK_KEY, UPSERT_VISITOR};
 use crate::webhooks::ENQUEUE_DELIVERIES;
 use crate::Result;
@@ -27,22 +29,61 @@ fn batch_after(first: Job, queue: &mut mpsc::Receiver<Job>) -> Vec<Job> {
     batch
 }
 
+/// How long the writer keeps its connection while no event waits. Under load it never gives
+/// it back, which saves the round trip sqlx makes to test a connection returned to the
+/// pool; once idle, the pool gets it back, and can close.
+const HOLD: Duration = Duration::from_millis(100);
+
+/// The writer's connection, taken from the pool when it has none.
+async fn connection<'c>(
+    pool: &PgPool,
+    held: &'c mut Option<PoolConnection<Postgres>>,
+) -> Result<&'c mut PgConnection> {
+    if held.is_none() {
+        *held = Some(pool.acquire().await?);
+    }
+    match held {
+        Some(conn) => Ok(&mut **conn),
+        None => Err(super::stopped()),
+    }
+}
+
 /// Commits the queue's events in batches until every sender is gone.
 pub(super) async fn run(pool: PgPool, mut queue: mpsc::Receiver<Job>) {
-    while let Some(first) = queue.recv().await {
+    let mut held = None;
+    loop {
+        let next = if held.is_some() {
+            match tokio::time::timeout(HOLD, queue.recv()).await {
+                Ok(next) => next,
+                Err(_) => {
+                    held = None;
+                    continue;
+                }
+            }
+        } else {
+            queue.recv().await
+        };
+        let Some(first) = next else { break };
         let mut batch = batch_after(first, &mut queue);
-        match commit_batch(&pool, &batch).await {
+        let committed = match connection(&pool, &mut held).await {
+            Ok(conn) => commit_batch(conn, &batch).await,
+            Err(err) => Err(err),
+        };
+        match committed {
             Ok(visitors) => batch.into_iter().zip(visitors).for_each(|((_, reply), visitor)| {
                 let _ = reply.send(Ok(visitor));
             }),
             // The batch was rolled back: each event is written alone, so that only the one
-            // that fails is refused.
+            // that fails is refused. The connection goes back to the pool, which drops it
+            // if it broke.
             Err(_) if batch.len() > 1 => {
+                held = None;
                 for (write, reply) in batch {
                     let _ = reply.send(commit_one(&pool, &write).await);
                 }
             }
             Err(err) => {
+                held = None;
                 if let Some((_, reply)) = batch.pop() {
                     let _ = reply.send(Err(err));
                 }
@@ -177,23 +218,56 @@ impl<'a> BatchRows<'a> {
     }
 }
 
-/// The batch's rows, one multi-row statement per table: every statement is a round trip to
-/// the database, so a batch costs a handful of them instead of a handful per event. Gives
-/// the visitor each event was stored under.
-async fn commit_batch(pool: &PgPool, batch: &[Job]) -> Result<Vec<String>> {
+/// The batch statements take one array per column, so that each has one text whatever the
+/// size of the batch: PostgreSQL parses and plans each once per connection instead of once
+/// per size, and a connection's statement cache is not flooded with a variant per size.
+const LINK_KEYS: &str = "INSERT INTO visitor_keys (tenant_id, kind, value, visitor_id, created_at) \
+    SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[]) \
+    ON CONFLICT (tenant_id, kind, value) DO NOTHING";
+/// The owners of the given keys; `LATERAL` keeps it one index lookup per key.
+const KEY_OWNERS: &str = "SELECT q.tenant_id, q.kind, q.value, k.visitor_id \
+    FROM UNNEST($1::text[], $2::text[], $3::text[]) AS q (tenant_id, kind, value) \
+    CROSS JOIN LATERAL (SELECT visitor_id FROM visitor_keys \
+        WHERE tenant_id = q.tenant_id AND kind = q.kind AND value = q.value) AS k";
+const UPSERT_VISITORS: &str = concat!(
+    "INSERT INTO visitors (tenant_id, id, first_seen_at, last_seen_at) \
+     SELECT * FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::int8[])",
+    crate::visitors::visitor_seen_again!()
+);
+const INSERT_EVENTS: &str = concat!(
+    super::insert_event_columns!(),
+    "SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int8[], $5::text[], $6::text[], $7::text[], \
+     $8::text[], $9::text[], $10::text[], $11::int4[], $12::text[], $13::text[], $14::text[], $15::text[], \
+     $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[])"
+);
+const LINK_USERS: &str = concat!(
+    "INSERT INTO device_users (tenant_id, visitor_id, user_key, first_seen_at, last_seen_at) \
+     SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[])",
+    super::user_seen_again!()
+);
+
+/// One column of a batch statement: what `$n::type[]` is bound to.
+fn column<T, R>(rows: impl IntoIterator<Item = R>, field: impl Fn(R) -> T) -> Vec<T> {
+    rows.into_iter().map(field).collect()
+}
+
+/// The batch's rows, one statement per table: every statement is a round trip to the
+/// database, so a batch costs a handful of them instead of a handful per event. Gives the
+/// visitor each event was stored under.
+async fn commit_batch(conn: &mut PgConnection, batch: &[Job]) -> Result<Vec<String>> {
     let writes: Vec<&EventWrite> = batch.iter().map(|(w, _)| w).collect();
-    let mut tx = pool.begin().await?;
+    let mut tx = conn.begin().await?;
 
     let links = key_links(&writes);
     if !links.is_empty() {
-        let mut keys = QueryBuilder::<Postgres>::new(
-            "INSERT INTO visitor_keys (tenant_id, kind, value, visitor_id, created_at) ",
-        );
-        keys.push_values(&links, |mut row, ((tenant, kind, value), (visitor, at))| {
-            row.push_bind(*tenant).push_bind(*kind).push_bind(*value).push_bind(*visitor).push_bind(*at);
-        });
-        keys.push(" ON CONFLICT (tenant_id, kind, value) DO NOTHING");
-        keys.build().execute(&mut *tx).await?;
+        sqlx::query(LINK_KEYS)
+            .bind(column(&links, |((t, _, _), _)| *t))
+            .bind(column(&links, |((_, k, _), _)| *k))
+            .bind(column(&links, |((_, _, v), _)| *v))
+            .bind(column(&links, |(_, (visitor, _))| *visitor))
+            .bind(column(&links, |(_, (_, at))| *at))
+            .execute(&mut *tx)
+            .await?;
     }
 
     // New devices join the visitor that owns their most certain key after linking: another
@@ -205,20 +279,12 @@ async fn commit_batch(pool: &PgPool, batch: &[Job]) -> Result<Vec<String>> {
         .collect();
     let mut owners: Vec<(String, String, String, String)> = Vec::new();
     if !new.is_empty() {
-        let mut query = QueryBuilder::<Postgres>::new("");
-        for (i, (w, (kind, value))) in new.iter().enumerate() {
-            if i > 0 {
-                query.push(" UNION ALL ");
-            }
-            query.push("SELECT tenant_id, kind, value, visitor_id FROM visitor_keys WHERE tenant_id = ");
-            query
-                .push_bind(&w.tenant_id)
-                .push(" AND kind = ")
-                .push_bind(*kind)
-                .push(" AND value = ")
-                .push_bind(value);
-        }
-        owners = query.build_query_as().fetch_all(&mut *tx).await?;
+        owners = sqlx::query_as(KEY_OWNERS)
+            .bind(column(&new, |(w, _)| w.tenant_id.as_str()))
+            .bind(column(&new, |(_, (kind, _))| *kind))
+            .bind(column(&new, |(_, (_, value))| value.as_str()))
+            .fetch_all(&mut *tx)
+            .await?;
     }
     let visitors: Vec<String> = writes
         .iter()
@@ -235,51 +301,51 @@ async fn commit_batch(pool: &PgPool, batch: &[Job]) -> Result<Vec<String>> {
         .collect();
     let rows = BatchRows::of(&writes, &visitors);
 
-    let mut upsert =
-        QueryBuilder::<Postgres>::new("INSERT INTO visitors (tenant_id, id, first_seen_at, last_seen_at) ");
-    upsert.push_values(&rows.visitors, |mut row, ((tenant, visitor), (first, last))| {
-        row.push_bind(*tenant).push_bind(*visitor).push_bind(*first).push_bind(*last);
-    });
-    upsert.push(crate::visitors::visitor_seen_again!());
-    upsert.build().execute(&mut *tx).await?;
+    sqlx::query(UPSERT_VISITORS)
+        .bind(column(&rows.visitors, |((t, _), _)| *t))
+        .bind(column(&rows.visitors, |((_, v), _)| *v))
+        .bind(column(&rows.visitors, |(_, (first, _))| *first))
+        .bind(column(&rows.visitors, |(_, (_, last))| *last))
+        .execute(&mut *tx)
+        .await?;
 
-    let mut events = QueryBuilder::<Postgres>::new(EVENT_COLUMNS);
-    events.push_values(writes.iter().zip(&visitors), |mut row, (w, visitor)| {
-        row.push_bind(&w.tenant_id)
-            .push_bind(&w.id)
-            .push_bind(w.event_type)
-            .push_bind(w.now)
-            .push_bind(w.external_user_id.as_deref())
-            .push_bind(w.email.as_deref())
-            .push_bind(&w.user_key)
-            .push_bind(w.ip.as_deref())
-            .push_bind(visitor)
-            .push_bind(w.payload_id.as_deref())
-            .push_bind(w.risk_score)
-            .push_bind(w.risk_band)
-            .push_bind(w.decision)
-            .push_bind(&w.triggered)
-            .push_bind(&w.device_json)
-            .push_bind(&w.checks_json)
-            .push_bind(&w.signals_json)
-            .push_bind(w.email_normalized.as_deref())
-            .push_bind(w.ip_country.as_deref())
-            .push_bind(w.phone.as_deref())
-            .push_bind(w.phone_range.as_deref())
-            .push_bind(w.referrer_user_id.as_deref())
-            .push_bind(w.promo_code.as_deref());
-    });
-    events.build().execute(&mut *tx).await?;
+    let ws = || writes.iter().copied();
+    sqlx::query(INSERT_EVENTS)
+        .bind(column(ws(), |w| w.tenant_id.as_str()))
+        .bind(column(ws(), |w| w.id.as_str()))
+        .bind(column(ws(), |w| w.event_type))
+        .bind(column(ws(), |w| w.now))
+        .bind(column(ws(), |w| w.external_user_id.as_deref()))
+        .bind(column(ws(), |w| w.email.as_deref()))
+        .bind(column(ws(), |w| w.user_key.as_str()))
+        .bind(column(ws(), |w| w.ip.as_deref()))
+        .bind(column(&visitors, String::as_str))
+        .bind(column(ws(), |w| w.payload_id.as_deref()))
+        .bind(column(ws(), |w| w.risk_score))
+        .bind(column(ws(), |w| w.risk_band))
+        .bind(column(ws(), |w| w.decision))
+        .bind(column(ws(), |w| w.triggered.as_str()))
+        .bind(column(ws(), |w| w.device_json.as_str()))
+        .bind(column(ws(), |w| w.checks_json.as_str()))
+        .bind(column(ws(), |w| w.signals_json.as_str()))
+        .bind(column(ws(), |w| w.email_normalized.as_deref()))
+        .bind(column(ws(), |w| w.ip_country.as_deref()))
+        .bind(column(ws(), |w| w.phone.as_deref()))
+        .bind(column(ws(), |w| w.phone_range.as_deref()))
+        .bind(column(ws(), |w| w.referrer_user_id.as_deref()))
+        .bind(column(ws(), |w| w.promo_code.as_deref()))
+        .execute(&mut *tx)
+        .await?;
 
     if !rows.users.is_empty() {
-        let mut links = QueryBuilder::<Postgres>::new(
-            "INSERT INTO device_users (tenant_id, visitor_id, user_key, first_seen_at, last_seen_at) ",
-        );
-        links.push_values(&rows.users, |mut row, ((tenant, visitor, user), (first, last))| {
-            row.push_bind(*tenant).push_bind(*visitor).push_bind(*user).push_bind(*first).push_bind(*last);
-        });
-        links.push(super::user_seen_again!());
-        links.build().execute(&mut *tx).await?;
+        sqlx::query(LINK_USERS)
+            .bind(column(&rows.users, |((t, _, _), _)| *t))
+            .bind(column(&rows.users, |((_, v, _), _)| *v))
+            .bind(column(&rows.users, |((_, _, u), _)| *u))
+            .bind(column(&rows.users, |(_, (first, _))| *first))
+            .bind(column(&rows.users, |(_, (_, last))| *last))
+            .execute(&mut *tx)
+            .await?;
     }
 
     // Keys' last uses in key order, like the rows above.

@@ -220,3 +220,31 @@ async fn postgres_backups_are_left_to_pg_dump() {
     let err = db.store.backup_to(&dir.path().join("b.db")).await.unwrap_err();
     assert!(err.to_string().contains("pg_dump"), "{err}");
 }
+
+/// The reads every event makes keep their connections open between events, untested: when
+/// the server ends those connections, the next reads open new ones instead of failing.
+#[tokio::test]
+async fn postgres_reads_survive_the_server_ending_their_connections() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let acme = db.store.create_tenant("acme", "Acme").await.unwrap();
+    let (_, secret) = db.store.create_api_key(&acme.id, "backend").await.unwrap();
+    assert!(db.store.authenticate_api_key(&secret).await.unwrap().is_some());
+    ingest(&db.store, &acme.id, &signup("a@example.com", "fp-a", "p-1")).await;
+
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url).await.unwrap();
+    let ended: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    assert!(!ended.is_empty());
+
+    let principal = db.store.authenticate_api_key(&secret).await.unwrap();
+    assert_eq!(principal.map(|p| p.tenant_id), Some(acme.id.clone()));
+    let req = signup("b@example.com", "fp-a", "p-2");
+    let signals = doorman_engine::derive::derive(&req, &Default::default(), &Default::default());
+    let prepared = db.store.prepare_event(&acme.id, &req, &signals, now_ms(), 100).await.unwrap();
+    assert_eq!(prepared.linkage.other_users_on_device, 1);
+}
