@@ -1,5 +1,5 @@
-//! PostgreSQL's event writer: a task that sends each batch in one many-row statement per
-//! table, since every statement is a round trip to the server.
+//! PostgreSQL's event writer: a task that sends each batch in one statement per table, each
+//! column bound as an array, since every statement is a round trip to the server.
 //!
 //! Several servers may write to one PostgreSQL at once. Each batch writes the rows of a
 //! table in key order, so that two batches lock the rows they share in the same order and
