@@ -143,11 +143,11 @@ impl Store {
             // the event writer keeps one) everything else.
             let for_reads = max_connections.div_ceil(2);
             let reads = Arc::new(ReadConnections::new(options.clone(), for_reads as usize));
-            // Connections are not pinged before each use, which would be a round trip. sqlx
-            // pings a connection when it goes back to the pool anyway, and drops one that broke.
+            // The pool tests each connection before use, a round trip, so that one the server
+            // ended (a restart, say) is not handed out. Ingest rarely pays it: the reads have
+            // their own connections, and the event writer keeps its connection while busy.
             let pool = PgPoolOptions::new()
                 .max_connections((max_connections - for_reads).max(2))
-                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(5))
                 .connect_with(options)
                 .await?;

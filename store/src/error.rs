@@ -1,3 +1,4 @@
+use sqlx::postgres::{PgDatabaseError, PgSeverity};
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -31,5 +32,17 @@ impl StoreError {
             sqlx::Error::Database(db) if db.is_unique_violation() => Self::Conflict(what.into()),
             _ => Self::Database(err),
         }
+    }
+}
+
+/// Whether an error says the connection itself broke, rather than the statement failing:
+/// the socket failed, or the server said FATAL, which it says as it ends a connection.
+pub(crate) fn connection_broke(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(err) => err
+            .try_downcast_ref::<PgDatabaseError>()
+            .is_some_and(|err| matches!(err.severity(), PgSeverity::Fatal | PgSeverity::Panic)),
+        _ => false,
     }
 }

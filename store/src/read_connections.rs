@@ -6,7 +6,7 @@
 
 use std::sync::Mutex;
 
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgDatabaseError, PgSeverity};
+use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::Connection;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
@@ -42,16 +42,9 @@ impl Lease<'_> {
     }
 }
 
-/// Whether an error says the connection itself broke, rather than the statement failing:
-/// the socket failed, or the server said FATAL, which it says as it ends a connection.
+/// Whether a read failed because its connection broke.
 pub(crate) fn broken<T>(result: &Result<T, sqlx::Error>) -> bool {
-    match result {
-        Err(sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::Tls(_)) => true,
-        Err(sqlx::Error::Database(err)) => err
-            .try_downcast_ref::<PgDatabaseError>()
-            .is_some_and(|err| matches!(err.severity(), PgSeverity::Fatal | PgSeverity::Panic)),
-        _ => false,
-    }
+    matches!(result, Err(err) if crate::error::connection_broke(err))
 }
 
 impl ReadConnections {

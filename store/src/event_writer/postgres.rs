@@ -13,9 +13,10 @@ use sqlx::{Connection, PgConnection, PgPool, Postgres};
 use tokio::sync::mpsc;
 
 use super::{EventWrite, Job, INSERT_EVENT, KEY_OWNER, LINK_USER, MAX_BATCH, TOUCH_KEY};
+use crate::error::connection_broke;
 use crate::visitors::{LINK_KEY, UPSERT_VISITOR};
 use crate::webhooks::ENQUEUE_DELIVERIES;
-use crate::Result;
+use crate::{Result, StoreError};
 
 /// Takes the jobs already waiting after `first`, up to a batch.
 fn batch_after(first: Job, queue: &mut mpsc::Receiver<Job>) -> Vec<Job> {
@@ -75,8 +76,8 @@ pub(super) async fn run(pool: PgPool, mut queue: mpsc::Receiver<Job>) {
             }),
             // The batch was rolled back: each event is written alone, so that only the one
             // that fails is refused. The connection goes back to the pool, which drops it
-            // if it broke.
-            Err(_) if batch.len() > 1 => {
+            // if it broke; the events then go on new ones.
+            Err(err) if batch.len() > 1 || matches!(&err, StoreError::Database(e) if connection_broke(e)) => {
                 held = None;
                 for (write, reply) in batch {
                     let _ = reply.send(commit_one(&pool, &write).await);

@@ -221,10 +221,11 @@ async fn postgres_backups_are_left_to_pg_dump() {
     assert!(err.to_string().contains("pg_dump"), "{err}");
 }
 
-/// The reads every event makes keep their connections open between events, untested: when
-/// the server ends those connections, the next reads open new ones instead of failing.
+/// When the server ends every connection (a restart, say), the next events, and the next
+/// dashboard writes, run on new connections instead of failing. The reads every event makes
+/// keep their connections between events untested; the pool tests its own before use.
 #[tokio::test]
-async fn postgres_reads_survive_the_server_ending_their_connections() {
+async fn postgres_survives_the_server_ending_its_connections() {
     let db = TestDb::new(Backend::Postgres).await;
     let acme = db.store.create_tenant("acme", "Acme").await.unwrap();
     let (_, secret) = db.store.create_api_key(&acme.id, "backend").await.unwrap();
@@ -247,4 +248,7 @@ async fn postgres_reads_survive_the_server_ending_their_connections() {
     let signals = doorman_engine::derive::derive(&req, &Default::default(), &Default::default());
     let prepared = db.store.prepare_event(&acme.id, &req, &signals, now_ms(), 100).await.unwrap();
     assert_eq!(prepared.linkage.other_users_on_device, 1);
+    ingest(&db.store, &acme.id, &req).await;
+    assert_eq!(event_count(&db.store, &acme.id).await, 2);
+    db.store.create_api_key(&acme.id, "another").await.unwrap();
 }
