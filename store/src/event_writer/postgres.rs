@@ -43,10 +43,7 @@ async fn connection<'c>(
     if held.is_none() {
         *held = Some(pool.acquire().await?);
     }
-    match held {
-        Some(conn) => Ok(&mut **conn),
-        None => Err(super::stopped()),
-    }
+    held.as_deref_mut().ok_or_else(super::stopped)
 }
 
 /// Commits the queue's events in batches until every sender is gone.

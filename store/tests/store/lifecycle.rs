@@ -244,11 +244,8 @@ async fn postgres_survives_the_server_ending_its_connections() {
 
     let principal = db.store.authenticate_api_key(&secret).await.unwrap();
     assert_eq!(principal.map(|p| p.tenant_id), Some(acme.id.clone()));
-    let req = signup("b@example.com", "fp-a", "p-2");
-    let signals = doorman_engine::derive::derive(&req, &Default::default(), &Default::default());
-    let prepared = db.store.prepare_event(&acme.id, &req, &signals, now_ms(), 100).await.unwrap();
+    let prepared = ingest(&db.store, &acme.id, &signup("b@example.com", "fp-a", "p-2")).await;
     assert_eq!(prepared.linkage.other_users_on_device, 1);
-    ingest(&db.store, &acme.id, &req).await;
     assert_eq!(event_count(&db.store, &acme.id).await, 2);
     db.store.create_api_key(&acme.id, "another").await.unwrap();
 }
