@@ -122,7 +122,58 @@ async fn deliveries_stay_inside_their_tenant(app: TestApp) {
         .unwrap());
 }
 
+/// Events sent at once are written together, their deliveries queued by one statement: each
+/// goes to its own tenant's webhook, once.
+async fn events_written_together_reach_their_own_tenants_webhook(app: TestApp) {
+    let (acme_url, acme_inbox) = receiver(0).await;
+    let (globex_url, globex_inbox) = receiver(0).await;
+    app.store.create_webhook(&app.tenant_id, &acme_url, "BLOCK").await.unwrap();
+    let globex = app.store.create_tenant("globex", "Globex").await.unwrap();
+    let (_, globex_key) = app.store.create_api_key(&globex.id, "backend").await.unwrap();
+    app.store.create_webhook(&globex.id, &globex_url, "BLOCK").await.unwrap();
+    // A first account on each tenant's device: every later one there is blocked.
+    app.ingest(&seed_003_signup("ada@example.com", "fp-acme")).await;
+    app.ingest_raw(Some(&globex_key), serde_json::to_vec(&seed_003_signup("ada@example.com", "fp-globex")).unwrap())
+        .await;
+
+    let mut sends = tokio::task::JoinSet::new();
+    for i in 0..12 {
+        let (key, fingerprint) =
+            if i % 2 == 0 { (app.api_key.clone(), "fp-acme") } else { (globex_key.clone(), "fp-globex") };
+        let request = app
+            .http
+            .post(app.url("/api/v1/events/ingest"))
+            .header("x-api-key", key)
+            .json(&seed_003_signup(&format!("user{i}@example.com"), fingerprint));
+        sends.spawn(async move { (i % 2 == 0, request.send().await.unwrap().json::<Value>().await.unwrap()) });
+    }
+    let (mut acme_blocked, mut globex_blocked) = (Vec::new(), Vec::new());
+    while let Some(sent) = sends.join_next().await {
+        let (acme, answer) = sent.unwrap();
+        assert_eq!(answer["decision"], "BLOCK", "{answer}");
+        let id = answer["eventId"].as_str().unwrap().to_string();
+        if acme { acme_blocked.push(id) } else { globex_blocked.push(id) }
+    }
+
+    wait_for(&acme_inbox, 6).await;
+    wait_for(&globex_inbox, 6).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for (inbox, mut expected) in [(acme_inbox, acme_blocked), (globex_inbox, globex_blocked)] {
+        let mut received: Vec<String> = inbox
+            .lock()
+            .unwrap()
+            .received
+            .iter()
+            .map(|(_, body)| serde_json::from_str::<Value>(body).unwrap()["eventId"].as_str().unwrap().to_string())
+            .collect();
+        received.sort();
+        expected.sort();
+        assert_eq!(received, expected, "each blocked event once, to its own tenant's webhook");
+    }
+}
+
 on_both_backends!(TestApp::on =>
+    events_written_together_reach_their_own_tenants_webhook,
     a_blocked_event_is_delivered_signed_and_an_allowed_one_is_not,
     a_failing_receiver_gets_the_delivery_again,
     deliveries_stay_inside_their_tenant,

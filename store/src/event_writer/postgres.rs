@@ -244,6 +244,15 @@ const LINK_USERS: &str = concat!(
     super::user_seen_again!()
 );
 
+/// [`ENQUEUE_DELIVERIES`] for the events of a batch: the deliveries of each event to each of
+/// its tenant's webhooks whose decisions match the event's pattern.
+const ENQUEUE_BATCH: &str = "INSERT INTO webhook_deliveries \
+    (tenant_id, id, webhook_id, event_id, user_key, payload, status, attempts, next_attempt_at, created_at) \
+    SELECT w.tenant_id, e.event_id || '.' || w.id, w.id, e.event_id, e.user_key, e.payload, 'PENDING', 0, e.at, e.at \
+    FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::text[]) \
+        AS e (tenant_id, event_id, user_key, payload, at, pattern) \
+    JOIN webhooks w ON w.tenant_id = e.tenant_id AND (',' || w.decisions || ',') LIKE e.pattern";
+
 /// One column of a batch statement: what `$n::type[]` is bound to.
 fn column<T, R>(rows: impl IntoIterator<Item = R>, field: impl Fn(R) -> T) -> Vec<T> {
     rows.into_iter().map(field).collect()
@@ -347,10 +356,28 @@ async fn commit_batch(conn: &mut PgConnection, batch: &[Job]) -> Result<Vec<Stri
     }
 
     // Keys' last uses in key order, like the rows above.
-    let mut rare = writes.clone();
-    rare.sort_by(|a, b| (&a.tenant_id, &a.touch_key).cmp(&(&b.tenant_id, &b.touch_key)));
-    for w in rare {
-        write_rare(&mut tx, w).await?;
+    let mut touched: Vec<(&str, &str, i64)> = writes
+        .iter()
+        .filter_map(|w| w.touch_key.as_deref().map(|key| (w.tenant_id.as_str(), key, w.now)))
+        .collect();
+    touched.sort_unstable();
+    for (tenant, key, at) in touched {
+        sqlx::query(TOUCH_KEY).bind(tenant).bind(key).bind(at).execute(&mut *tx).await?;
+    }
+
+    // A tenth of events or more are blocked or challenged, each a delivery to queue.
+    let notify: Vec<(&EventWrite, &(String, String))> =
+        writes.iter().filter_map(|w| w.notify.as_ref().map(|n| (*w, n))).collect();
+    if !notify.is_empty() {
+        sqlx::query(ENQUEUE_BATCH)
+            .bind(column(&notify, |(w, _)| w.tenant_id.as_str()))
+            .bind(column(&notify, |(w, _)| w.id.as_str()))
+            .bind(column(&notify, |(w, _)| w.user_key.as_str()))
+            .bind(column(&notify, |(_, (payload, _))| payload.as_str()))
+            .bind(column(&notify, |(w, _)| w.now))
+            .bind(column(&notify, |(_, (_, pattern))| pattern.as_str()))
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     Ok(visitors)
