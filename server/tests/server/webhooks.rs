@@ -133,8 +133,11 @@ async fn events_written_together_reach_their_own_tenants_webhook(app: TestApp) {
     app.store.create_webhook(&globex.id, &globex_url, "BLOCK").await.unwrap();
     // A first account on each tenant's device: every later one there is blocked.
     app.ingest(&seed_003_signup("ada@example.com", "fp-acme")).await;
-    app.ingest_raw(Some(&globex_key), serde_json::to_vec(&seed_003_signup("ada@example.com", "fp-globex")).unwrap())
-        .await;
+    app.ingest_raw(
+        Some(&globex_key),
+        serde_json::to_vec(&seed_003_signup("ada@example.com", "fp-globex")).unwrap(),
+    )
+    .await;
 
     let mut sends = tokio::task::JoinSet::new();
     for i in 0..12 {
@@ -145,14 +148,19 @@ async fn events_written_together_reach_their_own_tenants_webhook(app: TestApp) {
             .post(app.url("/api/v1/events/ingest"))
             .header("x-api-key", key)
             .json(&seed_003_signup(&format!("user{i}@example.com"), fingerprint));
-        sends.spawn(async move { (i % 2 == 0, request.send().await.unwrap().json::<Value>().await.unwrap()) });
+        sends
+            .spawn(async move { (i % 2 == 0, request.send().await.unwrap().json::<Value>().await.unwrap()) });
     }
     let (mut acme_blocked, mut globex_blocked) = (Vec::new(), Vec::new());
     while let Some(sent) = sends.join_next().await {
         let (acme, answer) = sent.unwrap();
         assert_eq!(answer["decision"], "BLOCK", "{answer}");
         let id = answer["eventId"].as_str().unwrap().to_string();
-        if acme { acme_blocked.push(id) } else { globex_blocked.push(id) }
+        if acme {
+            acme_blocked.push(id)
+        } else {
+            globex_blocked.push(id)
+        }
     }
 
     wait_for(&acme_inbox, 6).await;
@@ -164,7 +172,9 @@ async fn events_written_together_reach_their_own_tenants_webhook(app: TestApp) {
             .unwrap()
             .received
             .iter()
-            .map(|(_, body)| serde_json::from_str::<Value>(body).unwrap()["eventId"].as_str().unwrap().to_string())
+            .map(|(_, body)| {
+                serde_json::from_str::<Value>(body).unwrap()["eventId"].as_str().unwrap().to_string()
+            })
             .collect();
         received.sort();
         expected.sort();
