@@ -15,7 +15,6 @@ use tokio::sync::mpsc;
 use super::{EventWrite, Job, INSERT_EVENT, KEY_OWNER, LINK_USER, MAX_BATCH, TOUCH_KEY};
 use crate::error::connection_broke;
 use crate::visitors::{LINK_KEY, UPSERT_VISITOR};
-use crate::webhooks::ENQUEUE_DELIVERIES;
 use crate::{Result, StoreError};
 
 /// Takes the jobs already waiting after `first`, up to a batch.
@@ -157,20 +156,34 @@ async fn commit_one(pool: &PgPool, w: &EventWrite) -> Result<String> {
 /// The statements few events need: a key's last use is recorded once a minute, webhooks
 /// only for decisions other than ALLOW.
 async fn write_rare(conn: &mut PgConnection, w: &EventWrite) -> Result<()> {
+    touch_key(conn, w).await?;
+    enqueue_deliveries(conn, &[w]).await
+}
+
+/// Records the last use of the event's key, when it asks to.
+async fn touch_key(conn: &mut PgConnection, w: &EventWrite) -> Result<()> {
     if let Some(key_id) = &w.touch_key {
         sqlx::query(TOUCH_KEY).bind(&w.tenant_id).bind(key_id).bind(w.now).execute(&mut *conn).await?;
     }
-    if let Some((payload, pattern)) = &w.notify {
-        sqlx::query(ENQUEUE_DELIVERIES)
-            .bind(&w.tenant_id)
-            .bind(&w.id)
-            .bind(&w.user_key)
-            .bind(payload)
-            .bind(w.now)
-            .bind(pattern)
-            .execute(&mut *conn)
-            .await?;
+    Ok(())
+}
+
+/// Queues the deliveries of the events that notify, in one statement for all of them.
+async fn enqueue_deliveries(conn: &mut PgConnection, writes: &[&EventWrite]) -> Result<()> {
+    let notify: Vec<(&EventWrite, &(String, String))> =
+        writes.iter().filter_map(|w| w.notify.as_ref().map(|n| (*w, n))).collect();
+    if notify.is_empty() {
+        return Ok(());
     }
+    sqlx::query(ENQUEUE_BATCH)
+        .bind(column(&notify, |(w, _)| w.tenant_id.as_str()))
+        .bind(column(&notify, |(w, _)| w.id.as_str()))
+        .bind(column(&notify, |(w, _)| w.user_key.as_str()))
+        .bind(column(&notify, |(_, (payload, _))| payload.as_str()))
+        .bind(column(&notify, |(w, _)| w.now))
+        .bind(column(&notify, |(_, (_, pattern))| pattern.as_str()))
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -244,14 +257,15 @@ const LINK_USERS: &str = concat!(
     super::user_seen_again!()
 );
 
-/// [`ENQUEUE_DELIVERIES`] for the events of a batch: the deliveries of each event to each of
-/// its tenant's webhooks whose decisions match the event's pattern.
-const ENQUEUE_BATCH: &str = "INSERT INTO webhook_deliveries \
-    (tenant_id, id, webhook_id, event_id, user_key, payload, status, attempts, next_attempt_at, created_at) \
-    SELECT w.tenant_id, e.event_id || '.' || w.id, w.id, e.event_id, e.user_key, e.payload, 'PENDING', 0, e.at, e.at \
+/// The deliveries of each event to each of its tenant's webhooks whose decisions match the
+/// event's pattern: `crate::webhooks::ENQUEUE_DELIVERIES` for many events at once.
+const ENQUEUE_BATCH: &str = concat!(
+    crate::webhooks::insert_delivery_columns!(),
+    "SELECT w.tenant_id, e.event_id || '.' || w.id, w.id, e.event_id, e.user_key, e.payload, 'PENDING', 0, e.at, e.at \
     FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::text[]) \
         AS e (tenant_id, event_id, user_key, payload, at, pattern) \
-    JOIN webhooks w ON w.tenant_id = e.tenant_id AND (',' || w.decisions || ',') LIKE e.pattern";
+    JOIN webhooks w ON w.tenant_id = e.tenant_id AND (',' || w.decisions || ',') LIKE e.pattern"
+);
 
 /// One column of a batch statement: what `$n::type[]` is bound to.
 fn column<T, R>(rows: impl IntoIterator<Item = R>, field: impl Fn(R) -> T) -> Vec<T> {
@@ -356,29 +370,12 @@ async fn commit_batch(conn: &mut PgConnection, batch: &[Job]) -> Result<Vec<Stri
     }
 
     // Keys' last uses in key order, like the rows above.
-    let mut touched: Vec<(&str, &str, i64)> = writes
-        .iter()
-        .filter_map(|w| w.touch_key.as_deref().map(|key| (w.tenant_id.as_str(), key, w.now)))
-        .collect();
-    touched.sort_unstable();
-    for (tenant, key, at) in touched {
-        sqlx::query(TOUCH_KEY).bind(tenant).bind(key).bind(at).execute(&mut *tx).await?;
+    let mut rare = writes.clone();
+    rare.sort_by(|a, b| (&a.tenant_id, &a.touch_key).cmp(&(&b.tenant_id, &b.touch_key)));
+    for w in rare {
+        touch_key(&mut tx, w).await?;
     }
-
-    // A tenth of events or more are blocked or challenged, each a delivery to queue.
-    let notify: Vec<(&EventWrite, &(String, String))> =
-        writes.iter().filter_map(|w| w.notify.as_ref().map(|n| (*w, n))).collect();
-    if !notify.is_empty() {
-        sqlx::query(ENQUEUE_BATCH)
-            .bind(column(&notify, |(w, _)| w.tenant_id.as_str()))
-            .bind(column(&notify, |(w, _)| w.id.as_str()))
-            .bind(column(&notify, |(w, _)| w.user_key.as_str()))
-            .bind(column(&notify, |(_, (payload, _))| payload.as_str()))
-            .bind(column(&notify, |(w, _)| w.now))
-            .bind(column(&notify, |(_, (_, pattern))| pattern.as_str()))
-            .execute(&mut *tx)
-            .await?;
-    }
+    enqueue_deliveries(&mut tx, &writes).await?;
     tx.commit().await?;
     Ok(visitors)
 }
