@@ -112,21 +112,12 @@ impl VisitorMatch {
     }
 }
 
-/// What inserting a visitor does when it exists: records that it was seen again, at most
-/// once a minute. Every event of a device would otherwise rewrite its row, and on PostgreSQL
-/// leave a dead row version behind each time.
-macro_rules! visitor_seen_again {
-    () => {
-        " ON CONFLICT (tenant_id, id) DO UPDATE SET last_seen_at = excluded.last_seen_at \
-        WHERE visitors.last_seen_at <= excluded.last_seen_at - 60000"
-    };
-}
-pub(crate) use visitor_seen_again;
-/// Inserts a new visitor, or records that a known one was seen again.
-pub(crate) const UPSERT_VISITOR: &str = concat!(
-    "INSERT INTO visitors (tenant_id, id, first_seen_at, last_seen_at) VALUES ($1, $2, $3, $3)",
-    visitor_seen_again!()
-);
+/// Inserts a new visitor, or records that a known one was seen again, at most once a minute.
+/// Every event of a device would otherwise rewrite its row, and on PostgreSQL leave a dead
+/// row version behind each time.
+pub(crate) const UPSERT_VISITOR: &str = "INSERT INTO visitors (tenant_id, id, first_seen_at, last_seen_at) \
+    VALUES ($1, $2, $3, $3) ON CONFLICT (tenant_id, id) DO UPDATE SET last_seen_at = excluded.last_seen_at \
+    WHERE visitors.last_seen_at <= excluded.last_seen_at - 60000";
 /// Links a key to a visitor. A key already linked keeps its first owner.
 pub(crate) const LINK_KEY: &str =
     "INSERT INTO visitor_keys (tenant_id, kind, value, visitor_id, created_at) \

@@ -77,24 +77,14 @@ pub fn parse_decisions(raw: &str) -> Result<String> {
     Ok(chosen.join(","))
 }
 
-/// The start of every statement that queues deliveries, on either backend.
-macro_rules! insert_delivery_columns {
-    () => {
-        "INSERT INTO webhook_deliveries \
-        (tenant_id, id, webhook_id, event_id, user_key, payload, status, attempts, next_attempt_at, created_at) "
-    };
-}
-pub(crate) use insert_delivery_columns;
-
 /// Queues a delivery of one event to each of the tenant's webhooks whose decisions match
 /// `$6` (`%,BLOCK,%`); run in the transaction that records the event. PostgreSQL's writer
-/// queues those of a whole batch at once (`ENQUEUE_BATCH`).
-pub(crate) const ENQUEUE_DELIVERIES: &str = concat!(
-    insert_delivery_columns!(),
-    "SELECT w.tenant_id, CAST($2 AS TEXT) || '.' || w.id, w.id, CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS TEXT), \
+/// queues those of a whole batch at once, in `doorman_write_events` (migration 0013).
+pub(crate) const ENQUEUE_DELIVERIES: &str = "INSERT INTO webhook_deliveries \
+    (tenant_id, id, webhook_id, event_id, user_key, payload, status, attempts, next_attempt_at, created_at) \
+    SELECT w.tenant_id, CAST($2 AS TEXT) || '.' || w.id, w.id, CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS TEXT), \
     'PENDING', 0, CAST($5 AS BIGINT), CAST($5 AS BIGINT) FROM webhooks w \
-    WHERE w.tenant_id = $1 AND (',' || w.decisions || ',') LIKE CAST($6 AS TEXT)"
-);
+    WHERE w.tenant_id = $1 AND (',' || w.decisions || ',') LIKE CAST($6 AS TEXT)";
 
 /// What a webhook receives about one event: enough to act (the decision and why) and to
 /// fetch the rest with `GET /api/v1/events/{eventId}`; no email or IP.

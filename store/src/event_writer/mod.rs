@@ -4,8 +4,8 @@
 //! per event. A request is answered only after its batch committed, so no acknowledged event
 //! is lost.
 //!
-//! The writer is a task that sends each batch to PostgreSQL in a handful of many-row
-//! statements (`postgres.rs`), or, on SQLite, a thread of its own that runs the batch's
+//! The writer is a task that sends each batch to PostgreSQL in one call of a function that
+//! writes its rows (`postgres.rs`), or, on SQLite, a thread of its own that runs the batch's
 //! statements on its own connection (`sqlite.rs`), with another thread that checkpoints
 //! the WAL (`checkpoint.rs`).
 
@@ -62,32 +62,19 @@ pub(crate) struct EventWrite {
     pub notify: Option<(String, String)>,
 }
 
-/// The start of an event insert, shared by the one-row and the many-row forms.
-macro_rules! insert_event_columns {
-    () => {
-        "INSERT INTO events (tenant_id, id, event_type, created_at, external_user_id, email, user_key, \
-        ip, visitor_id, payload_id, risk_score, risk_band, decision, triggered_rules, device_json, checks_json, signals_json, \
-        email_normalized, ip_country, phone, phone_range, referrer_user_id, promo_code) "
-    };
-}
-use insert_event_columns;
-pub(crate) const INSERT_EVENT: &str = concat!(
-    insert_event_columns!(),
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)"
-);
-/// What linking a user to a device does when they are linked: as for visitors (see
-/// `visitor_seen_again!`), records that they were seen together again, once a minute.
-macro_rules! user_seen_again {
-    () => {
-        " ON CONFLICT (tenant_id, visitor_id, user_key) DO UPDATE SET last_seen_at = excluded.last_seen_at \
-        WHERE device_users.last_seen_at <= excluded.last_seen_at - 60000"
-    };
-}
-use user_seen_again;
-pub(crate) const LINK_USER: &str = concat!(
-    "INSERT INTO device_users (tenant_id, visitor_id, user_key, first_seen_at, last_seen_at) VALUES ($1, $2, $3, $4, $4)",
-    user_seen_again!()
-);
+// The statements of SQLite's writer. PostgreSQL's writes the same rows in one call of the
+// function `doorman_write_events` (migration 0013): a change to one is a change to both.
+pub(crate) const INSERT_EVENT: &str = "INSERT INTO events (tenant_id, id, event_type, created_at, external_user_id, \
+    email, user_key, ip, visitor_id, payload_id, risk_score, risk_band, decision, triggered_rules, device_json, \
+    checks_json, signals_json, email_normalized, ip_country, phone, phone_range, referrer_user_id, promo_code) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)";
+/// Links a user to a device, or records that they were seen together again, as for visitors
+/// (see `UPSERT_VISITOR`) once a minute.
+pub(crate) const LINK_USER: &str =
+    "INSERT INTO device_users (tenant_id, visitor_id, user_key, first_seen_at, \
+    last_seen_at) VALUES ($1, $2, $3, $4, $4) \
+    ON CONFLICT (tenant_id, visitor_id, user_key) DO UPDATE SET last_seen_at = excluded.last_seen_at \
+    WHERE device_users.last_seen_at <= excluded.last_seen_at - 60000";
 pub(crate) const TOUCH_KEY: &str = "UPDATE api_keys SET last_used_at = $3 WHERE tenant_id = $1 AND id = $2";
 
 /// The owner of a key, read after linking: when two requests of a new device race, both
