@@ -105,6 +105,8 @@ async fn a_missing_unknown_or_revoked_key_is_401(app: TestApp) {
     let (status, err) = app.ingest_raw(Some(&app.api_key), body).await;
     assert_eq!(status, 401, "{err}");
     assert_eq!(err["error"]["message"], "invalid or revoked API key");
+    // The key's error comes first, whatever the body.
+    assert_eq!(app.ingest_raw(Some(&app.api_key), "{\"type\": ").await.0, 401);
 }
 
 #[tokio::test]
