@@ -189,8 +189,8 @@ async fn write_events(conn: &mut PgConnection, writes: &[&EventWrite]) -> Result
         .fetch_one(&mut *conn)
         .await?;
     if visitors.len() != writes.len() {
-        return Err(StoreError::Invalid(format!(
-            "the event writer stored {} of {} events",
+        return Err(StoreError::Corrupt(format!(
+            "doorman_write_events gave {} visitors for {} events",
             visitors.len(),
             writes.len()
         )));
