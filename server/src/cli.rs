@@ -248,6 +248,7 @@ async fn serve(db: &DbConfig, config: ServeConfig) -> CliResult {
         );
     }
     crate::webhooks::spawn(state.store.clone(), state.config.webhooks.clone());
+    crate::statistics::spawn(state.store.clone());
     let app = crate::routes::router(state);
     tracing::info!(%addr, demo, "doorman listening");
     if demo {

@@ -14,5 +14,6 @@ pub mod reputation;
 pub mod retention;
 pub mod routes;
 pub mod state;
+pub mod statistics;
 pub mod telemetry;
 pub mod webhooks;

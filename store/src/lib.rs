@@ -25,6 +25,7 @@ pub mod rescore;
 pub mod retention;
 pub mod search;
 pub mod settings;
+mod statistics;
 pub mod tenant_lists;
 pub mod tenants;
 #[cfg(feature = "testing")]

@@ -4,6 +4,7 @@ use doorman_store::on_both_backends;
 use doorman_store::retention::{Purged, DEFAULT_RETENTION_DAYS};
 use doorman_store::testing::{Backend, TestDb};
 use doorman_store::{now_ms, Store, StoreError};
+use sqlx::Connection;
 
 use crate::support::{ingest, ingest_at, signup};
 
@@ -99,6 +100,42 @@ async fn erasure_removes_a_user_and_keeps_counts_right(db: TestDb) {
     assert!(ada_again.visitor.is_new, "no key of the erased device remains");
 }
 on_both_backends!(TestDb::new => erasure_removes_a_user_and_keeps_counts_right);
+
+/// PostgreSQL's statistics of a table that grew are gathered again, once; SQLite has none to
+/// keep.
+async fn stale_planner_statistics_are_refreshed(db: TestDb) {
+    let store = db.store.clone();
+    let acme = store.create_tenant("acme", "Acme").await.unwrap();
+    for i in 0..60 {
+        ingest(&store, &acme.id, &signup(&format!("u{i}@example.com"), &format!("fp-{i}"), &format!("p{i}")))
+            .await;
+    }
+    if db.url.starts_with("sqlite") {
+        assert_eq!(store.refresh_statistics().await.unwrap(), Vec::<String>::new());
+        return;
+    }
+    // Each connection reports its changes to PostgreSQL's statistics within about 10 s.
+    let mut analysed = Vec::new();
+    for _ in 0..100 {
+        analysed.extend(store.refresh_statistics().await.unwrap());
+        if analysed.iter().any(|t| t == "events") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(analysed.iter().any(|t| t == "events"), "events never analysed: {analysed:?}");
+    assert!(!store.refresh_statistics().await.unwrap().contains(&"events".to_string()));
+    let mut admin = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let manual: bool = sqlx::query_scalar(
+        "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'events'",
+    )
+    .fetch_one(&mut admin)
+    .await
+    .unwrap();
+    assert!(manual);
+}
+
+on_both_backends!(TestDb::new => stale_planner_statistics_are_refreshed);
 
 #[tokio::test]
 async fn a_sqlite_backup_restores_every_event() {
