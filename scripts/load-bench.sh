@@ -29,9 +29,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# PostgreSQL plans from table statistics, which autovacuum gathers a minute or so after a
-# table grew; a database just filled has none yet, and its plans would be those of empty
-# tables. A server that has run for a while has them.
+# PostgreSQL plans from table statistics. The server gathers them again within 30 s of a
+# table growing by a tenth (autovacuum, where it is on, about a minute after); the script
+# gathers them at once, so that a measurement does not depend on when that happened.
 analyze() {
   if [[ "$1" == postgres ]]; then psql -q "$2" -c "ANALYZE"; fi
 }
