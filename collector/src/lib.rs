@@ -1,7 +1,7 @@
 //! Doorman's browser collector.
 //!
 //! Natively this crate is the payload types ([`payload`]) that the collector produces and the
-//! server parses, and the collector's pure logic ([`hash`], [`sampling`], [`headless`],
+//! server parses, and the collector's pure logic ([`hash`], [`sampling`], [`headless`], [`driving`],
 //! [`consistency`]), tested here. Built for `wasm32`, it is the collector itself (`browser`),
 //! which client pages load with `Doorman.load()` from `public/collector/doorman.js`.
 //!
@@ -13,6 +13,7 @@
 extern crate alloc;
 
 pub mod consistency;
+pub mod driving;
 pub mod hash;
 pub mod headless;
 #[cfg(not(target_arch = "wasm32"))]

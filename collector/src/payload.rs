@@ -137,6 +137,31 @@ pub struct BehaviorSignals {
     pub focus_changes: Option<u32>,
     pub touch_count: Option<u32>,
     pub autofilled: Option<bool>,
+    /// How the input was driven, from our collector; seed 003's snippet has none.
+    pub input: Option<InputSignals>,
+}
+
+/// What the events' own timing and coordinates say of who drove them (see `driving`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct InputSignals {
+    /// Trusted key events by the tenth of a millisecond their `timeStamp` ends in.
+    pub key_clock: Vec<u32>,
+    /// The same for the mouse's pointer events.
+    pub pointer_clock: Vec<u32>,
+    /// Milliseconds each key was held.
+    pub key_holds: Vec<f64>,
+    /// Milliseconds from a key's release to the next key's press (negative: rollover).
+    pub key_gaps: Vec<f64>,
+    /// Capital letters typed with neither Shift nor Caps Lock.
+    pub shiftless_capitals: u32,
+    /// Mouse presses, and those between device pixels.
+    pub presses: u32,
+    pub fractional_presses: u32,
+    /// Key, pointer and touch events the browser marked trusted, and those it did not.
+    pub trusted: u32,
+    pub untrusted: u32,
 }
 
 /// One sample of the pointer path: page coordinates and a `performance.now()` time in ms.

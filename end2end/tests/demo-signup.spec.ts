@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { humanBrowser, movePointerLikeAPerson, signUpLikeAPerson, typeLikeAPerson } from './people';
+import { completeLikeAPerson, humanBrowser, signUpLikeAPerson, typeLikeAPerson } from './people';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -98,13 +98,10 @@ test('the person logs in on the demo login page, and a wrong password is refused
   const logIn = async (password: string) => {
     await page.goto('/demo/login');
     await expect(page.locator('form#login[data-ready="true"]')).toBeVisible();
-    const started = Date.now();
-    await movePointerLikeAPerson(page);
-    await typeLikeAPerson(page, 'input[name="email"]', 'ada@example.com');
-    await typeLikeAPerson(page, 'input[name="password"]', password);
-    const waited = Date.now() - started;
-    if (waited < 3500) await page.waitForTimeout(3500 - waited);
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await completeLikeAPerson(page, async () => {
+      await typeLikeAPerson(page, 'input[name="email"]', 'ada@example.com');
+      await typeLikeAPerson(page, 'input[name="password"]', password);
+    }, page.getByRole('button', { name: 'Log in' }));
     const result = page.locator('#result');
     await expect(result).toBeVisible();
     return result;
@@ -128,12 +125,8 @@ test('the demo SMS page sends five codes to one browser and refuses the sixth', 
   const request = async () => {
     await page.goto('/demo/sms');
     await expect(page.locator('form#sms[data-ready="true"]')).toBeVisible();
-    const started = Date.now();
-    await movePointerLikeAPerson(page);
-    await typeLikeAPerson(page, 'input[name="phone"]', '+33 6 12 34 56 78');
-    const waited = Date.now() - started;
-    if (waited < 3500) await page.waitForTimeout(3500 - waited);
-    await page.getByRole('button', { name: 'Send code' }).click();
+    await completeLikeAPerson(page, () => typeLikeAPerson(page, 'input[name="phone"]', '+33 6 12 34 56 78'),
+      page.getByRole('button', { name: 'Send code' }));
     await expect(page.locator('#result')).toBeVisible();
     return page.locator('#result');
   };

@@ -5,6 +5,8 @@ import { test, expect, type Page } from '@playwright/test';
 import { humanBrowser, signUpLikeAPerson, type ContextOptions } from './people';
 
 test.describe.configure({ mode: 'serial' });
+// Every signup is typed key by key through the X server, at a person's pace.
+test.setTimeout(180_000);
 
 async function visitorOf(page: Page) {
   const visitor = await page.locator('#visitor').textContent();

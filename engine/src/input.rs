@@ -70,6 +70,9 @@ pub mod limits {
     pub const PHONE: usize = 32;
     pub const MOUSE_POINTS: usize = doorman_collector::payload::MAX_MOUSE_POINTS;
     pub const KEY_INTERVALS: usize = 1000;
+    pub const KEY_TIMINGS: usize = doorman_collector::driving::MAX_KEY_TIMINGS;
+    /// Tenths of a millisecond.
+    pub const CLOCK_PHASES: usize = 10;
     pub const FONTS: usize = 300;
     pub const LANGUAGES: usize = 32;
     pub const MARKERS: usize = 64;
@@ -189,6 +192,12 @@ impl IngestRequest {
         if let Some(b) = &self.behavior {
             check_count("behavior.mousePath", b.mouse_path.len(), MOUSE_POINTS)?;
             check_count("behavior.keyIntervals", b.key_intervals.len(), KEY_INTERVALS)?;
+            if let Some(i) = &b.input {
+                check_count("behavior.input.keyHolds", i.key_holds.len(), KEY_TIMINGS)?;
+                check_count("behavior.input.keyGaps", i.key_gaps.len(), KEY_TIMINGS)?;
+                check_count("behavior.input.keyClock", i.key_clock.len(), CLOCK_PHASES)?;
+                check_count("behavior.input.pointerClock", i.pointer_clock.len(), CLOCK_PHASES)?;
+            }
         }
         Ok(())
     }

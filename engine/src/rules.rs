@@ -631,9 +631,47 @@ static CATALOG: &[RuleDef] = &[
         },
     },
     RuleDef {
+        code: "SCRIPTED_KEYS",
+        label: "Keys typed through an automation protocol",
+        default_weight: 100,
+        applies_to: None,
+        evaluate: |ctx| {
+            on_reasons(
+                &ctx.signals.behavior.scripted_keys,
+                "keys typed as by the system's keyboard, or too few to judge",
+                "key events dispatched by a program",
+            )
+        },
+    },
+    RuleDef {
+        code: "SCRIPTED_POINTER",
+        label: "Pointer driven through an automation protocol",
+        default_weight: 100,
+        applies_to: None,
+        evaluate: |ctx| {
+            on_reasons(
+                &ctx.signals.behavior.scripted_pointer,
+                "pointer driven as by the system's mouse, or too little to judge",
+                "pointer events dispatched by a program",
+            )
+        },
+    },
+    RuleDef {
+        code: "NO_TRUSTED_INPUT",
+        label: "Submitted without any real input",
+        default_weight: 80,
+        applies_to: None,
+        evaluate: |ctx| match ctx.signals.behavior.trusted_inputs {
+            Some(0) => verdict(true, "not one key, pointer or touch event from the user"),
+            Some(n) => verdict(false, plural(n, "input event", "input events")),
+            None => verdict(false, "no input trace"),
+        },
+    },
+    RuleDef {
         code: "NO_KEYSTROKES",
         label: "Form filled without typing",
-        default_weight: 15,
+        // With FAST_COMPLETION, a CHALLENGE: filled at once and without a key is a script.
+        default_weight: 40,
         applies_to: None,
         evaluate: |ctx| {
             let b = &ctx.signals.behavior;

@@ -10,6 +10,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsValue;
 
 use super::js::{call, get, global, now_ms, number, perf_now, set, string};
+use crate::driving::{Input, InputTrace};
 use crate::sampling::{keep_pointer_sample, key_interval, round};
 
 #[derive(Default)]
@@ -23,6 +24,7 @@ pub struct Behavior {
     focus_changes: u32,
     touches: u32,
     autofilled: bool,
+    trace: InputTrace,
 }
 
 pub type Shared = Rc<RefCell<Behavior>>;
@@ -63,6 +65,27 @@ pub fn attach(state: &Shared, form: &JsValue) {
         }
         b.last_key = Some(now);
     });
+    // How the input is driven, on the whole document: keys and pointer events.
+    listen(&document, "keydown", state, |b, e| {
+        let (key, code) = (text_of(e, "key"), text_of(e, "code"));
+        let caps_lock = call(e, "getModifierState", &["CapsLock".into()]).as_bool() == Some(true);
+        let input = Input::KeyDown {
+            key: &key,
+            code: &code,
+            key_code: key_code(e),
+            shift: flag(e, "shiftKey"),
+            caps_lock,
+            repeat: flag(e, "repeat"),
+        };
+        record(b, e, input);
+    });
+    listen(&document, "keyup", state, |b, e| {
+        let (key, code) = (text_of(e, "key"), text_of(e, "code"));
+        record(b, e, Input::KeyUp { key: &key, code: &code, key_code: key_code(e) });
+    });
+    listen(&document, "pointerdown", state, |b, e| record(b, e, pointer(e, true)));
+    listen(&document, "pointermove", state, |b, e| record(b, e, pointer(e, false)));
+    listen(&document, "pointerup", state, |b, e| record(b, e, pointer(e, false)));
     listen(form, "paste", state, |b, _| b.pastes = b.pastes.saturating_add(1));
     listen(form, "focusin", state, |b, _| b.focus_changes = b.focus_changes.saturating_add(1));
     listen(form, "touchstart", state, |b, _| b.touches = b.touches.saturating_add(1));
@@ -74,6 +97,50 @@ pub fn attach(state: &Shared, form: &JsValue) {
             b.autofilled = true;
         }
     });
+}
+
+fn text_of(e: &JsValue, name: &str) -> alloc::string::String {
+    string(&get(e, name)).unwrap_or_default()
+}
+
+fn flag(e: &JsValue, name: &str) -> bool {
+    get(e, name).as_bool() == Some(true)
+}
+
+fn key_code(e: &JsValue) -> u32 {
+    number(&get(e, "keyCode")).unwrap_or(0.0) as u32
+}
+
+fn pointer(e: &JsValue, press: bool) -> Input<'static> {
+    if string(&get(e, "pointerType")).as_deref() != Some("mouse") {
+        return Input::Touch;
+    }
+    let coord = |name| number(&get(e, name)).unwrap_or(0.0);
+    let pixel_ratio = number(&get(&global(), "devicePixelRatio")).unwrap_or(1.0);
+    Input::Mouse { press, x: coord("clientX"), y: coord("clientY"), pixel_ratio }
+}
+
+fn record(b: &mut Behavior, e: &JsValue, input: Input) {
+    let at = number(&get(e, "timeStamp")).unwrap_or(0.0);
+    b.trace.record(flag(e, "isTrusted"), at, input);
+}
+
+fn numbers<T: Copy + Into<JsValue>>(values: &[T]) -> Array {
+    values.iter().map(|&v| v.into()).collect()
+}
+
+fn input_snapshot(t: &InputTrace) -> Object {
+    let out = Object::new();
+    set(&out, "keyClock", numbers(&t.key_clock));
+    set(&out, "pointerClock", numbers(&t.pointer_clock));
+    set(&out, "keyHolds", numbers(&t.key_holds));
+    set(&out, "keyGaps", numbers(&t.key_gaps));
+    set(&out, "shiftlessCapitals", t.shiftless_capitals);
+    set(&out, "presses", t.presses);
+    set(&out, "fractionalPresses", t.fractional_presses);
+    set(&out, "trusted", t.trusted);
+    set(&out, "untrusted", t.untrusted);
+    out
 }
 
 pub fn snapshot(state: &Shared, fallback_start: f64) -> Object {
@@ -98,10 +165,11 @@ pub fn snapshot(state: &Shared, fallback_start: f64) -> Object {
         .collect();
     set(&out, "mousePath", path);
     set(&out, "keystrokeCount", b.keystrokes);
-    set(&out, "keyIntervals", b.intervals.iter().map(|&i| JsValue::from(i)).collect::<Array>());
+    set(&out, "keyIntervals", numbers(&b.intervals));
     set(&out, "pasteCount", b.pastes);
     set(&out, "focusChanges", b.focus_changes);
     set(&out, "touchCount", b.touches);
     set(&out, "autofilled", b.autofilled);
+    set(&out, "input", input_snapshot(&b.trace));
     out
 }

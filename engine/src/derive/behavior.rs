@@ -1,6 +1,8 @@
 use doorman_collector::payload::BehaviorSignals;
 use serde::{Deserialize, Serialize};
 
+use super::driving::{self, Platform};
+
 /// Where behaviour turns suspicious: every threshold the behaviour rules use, in one place.
 pub mod thresholds {
     /// Fewer pointer samples than this say too little about the path's shape.
@@ -35,6 +37,14 @@ pub struct BehaviorDerived {
     pub key_interval_cv: Option<f64>,
     pub paste_count: Option<u32>,
     pub autofilled: Option<bool>,
+    /// Trusted key, pointer and touch events; `None` without our collector's input trace.
+    pub trusted_inputs: Option<u32>,
+    /// Why the keys look typed through an automation protocol (empty: they do not).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scripted_keys: Vec<String>,
+    /// Why the pointer looks driven through an automation protocol.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scripted_pointer: Vec<String>,
 }
 
 /// Standard deviation over mean, or `None` for fewer than two values or a zero mean.
@@ -51,7 +61,8 @@ fn coefficient_of_variation(values: impl Iterator<Item = f64> + Clone) -> Option
     Some(variance.sqrt() / mean)
 }
 
-pub(super) fn derive(behavior: Option<&BehaviorSignals>) -> BehaviorDerived {
+/// `user_agent` tells which of the input's tells its platform can show.
+pub(super) fn derive(behavior: Option<&BehaviorSignals>, user_agent: &str) -> BehaviorDerived {
     let Some(b) = behavior else {
         return BehaviorDerived::default();
     };
@@ -59,6 +70,7 @@ pub(super) fn derive(behavior: Option<&BehaviorSignals>) -> BehaviorDerived {
         (Some(start), Some(end)) if end >= start => Some(end - start),
         _ => None,
     };
+    let platform = Platform::from_user_agent(user_agent);
     let path = &b.mouse_path;
     let steps = path.windows(2).map(|w| ((w[1].x - w[0].x).hypot(w[1].y - w[0].y), w[1].t - w[0].t));
     let pointer_path_length: f64 = steps.clone().map(|(d, _)| d).sum();
@@ -81,6 +93,11 @@ pub(super) fn derive(behavior: Option<&BehaviorSignals>) -> BehaviorDerived {
             .filter(|_| b.key_intervals.len() >= thresholds::MIN_KEY_INTERVALS),
         paste_count: b.paste_count,
         autofilled: b.autofilled,
+        trusted_inputs: b.input.as_ref().map(|i| i.trusted),
+        scripted_keys: b.input.as_ref().map_or_else(Vec::new, |i| {
+            driving::scripted_keys(i, platform, b.touch_count.unwrap_or(0) > 0)
+        }),
+        scripted_pointer: b.input.as_ref().map_or_else(Vec::new, |i| driving::scripted_pointer(i, platform)),
     }
 }
 
@@ -88,6 +105,10 @@ pub(super) fn derive(behavior: Option<&BehaviorSignals>) -> BehaviorDerived {
 mod tests {
     use super::*;
     use doorman_collector::payload::MousePoint;
+
+    fn derive_any(b: Option<&BehaviorSignals>) -> BehaviorDerived {
+        derive(b, "")
+    }
 
     fn point(x: f64, y: f64, t: f64) -> MousePoint {
         MousePoint { x, y, t }
@@ -100,22 +121,22 @@ mod tests {
             form_submitted_at: Some(4500),
             ..Default::default()
         };
-        assert_eq!(derive(Some(&b)).completion_ms, Some(3500));
+        assert_eq!(derive_any(Some(&b)).completion_ms, Some(3500));
         let b = BehaviorSignals {
             form_started_at: Some(5000),
             form_submitted_at: Some(4500),
             ..Default::default()
         };
-        assert_eq!(derive(Some(&b)).completion_ms, None);
-        assert_eq!(derive(None), BehaviorDerived::default());
-        assert!(derive(Some(&BehaviorSignals::default())).present);
+        assert_eq!(derive_any(Some(&b)).completion_ms, None);
+        assert_eq!(derive_any(None), BehaviorDerived::default());
+        assert!(derive_any(Some(&BehaviorSignals::default())).present);
     }
 
     #[test]
     fn pointer_shape_and_timing() {
         let straight: Vec<_> =
             (0..12).map(|i| point(f64::from(i) * 10.0, 5.0, f64::from(i) * 50.0)).collect();
-        let d = derive(Some(&BehaviorSignals { mouse_path: straight, ..Default::default() }));
+        let d = derive_any(Some(&BehaviorSignals { mouse_path: straight, ..Default::default() }));
         assert_eq!(d.pointer_points, 12);
         assert!((d.pointer_path_length - 110.0).abs() < 1e-9);
         assert!((d.pointer_straightness.unwrap() - 1.0).abs() < 1e-9);
@@ -127,7 +148,7 @@ mod tests {
             point(100.0, 100.0, 180.0),
             point(0.0, 100.0, 230.0),
         ];
-        let d = derive(Some(&BehaviorSignals { mouse_path: wandering, ..Default::default() }));
+        let d = derive_any(Some(&BehaviorSignals { mouse_path: wandering, ..Default::default() }));
         assert!((d.pointer_straightness.unwrap() - 100.0 / 300.0).abs() < 1e-9);
         assert!(d.pointer_timing_cv.unwrap() > 0.3);
     }
@@ -135,13 +156,13 @@ mod tests {
     #[test]
     fn typing_rhythm_needs_enough_intervals() {
         let even = BehaviorSignals { key_intervals: vec![100; 10], ..Default::default() };
-        assert_eq!(derive(Some(&even)).key_interval_cv, Some(0.0));
+        assert_eq!(derive_any(Some(&even)).key_interval_cv, Some(0.0));
         let short = BehaviorSignals { key_intervals: vec![100; 5], ..Default::default() };
-        assert_eq!(derive(Some(&short)).key_interval_cv, None);
+        assert_eq!(derive_any(Some(&short)).key_interval_cv, None);
         let human = BehaviorSignals {
             key_intervals: vec![80, 210, 95, 160, 300, 120, 90, 250, 140],
             ..Default::default()
         };
-        assert!(derive(Some(&human)).key_interval_cv.unwrap() > 0.3);
+        assert!(derive_any(Some(&human)).key_interval_cv.unwrap() > 0.3);
     }
 }

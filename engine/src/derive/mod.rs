@@ -2,6 +2,7 @@
 
 mod behavior;
 mod device;
+mod driving;
 mod email;
 mod ip;
 mod phone;
@@ -37,7 +38,10 @@ pub fn derive(req: &IngestRequest, reputation: &Reputation, geo: &Geo) -> Signal
     Signals {
         ip: ip::derive(req.ip.as_deref(), timezone, reputation, geo),
         device: device::derive(req.device.as_ref()),
-        behavior: behavior::derive(req.behavior.as_ref()),
+        behavior: behavior::derive(
+            req.behavior.as_ref(),
+            req.device.as_ref().and_then(|d| d.user_agent.as_deref()).unwrap_or(""),
+        ),
         email: email::derive(req.email.as_deref(), reputation),
         phone: phone::derive(req.phone.as_deref(), reputation),
     }

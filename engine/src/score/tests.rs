@@ -1,7 +1,9 @@
 //! Every rule fires, passes, can be disabled and re-weighted; bands and decisions follow the
 //! thresholds.
 
-use doorman_collector::payload::{AutomationSignals, BehaviorSignals, DeviceSignals, MousePoint, Screen};
+use doorman_collector::payload::{
+    AutomationSignals, BehaviorSignals, DeviceSignals, InputSignals, MousePoint, Screen,
+};
 
 use super::*;
 use crate::config::{Limits, RuleOverride};
@@ -140,6 +142,17 @@ fn firing_case(code: &str) -> (IngestRequest, Linkage) {
                 })
                 .collect()
         }
+        "SCRIPTED_KEYS" => {
+            req.behavior.as_mut().unwrap().input =
+                Some(InputSignals { key_gaps: vec![1.2; 6], trusted: 12, ..Default::default() })
+        }
+        "SCRIPTED_POINTER" => {
+            req.behavior.as_mut().unwrap().input =
+                Some(InputSignals { presses: 1, fractional_presses: 1, trusted: 3, ..Default::default() })
+        }
+        "NO_TRUSTED_INPUT" => {
+            req.behavior.as_mut().unwrap().input = Some(InputSignals { untrusted: 4, ..Default::default() })
+        }
         "NO_KEYSTROKES" => req.behavior.as_mut().unwrap().keystroke_count = Some(0),
         "UNIFORM_TYPING" => req.behavior.as_mut().unwrap().key_intervals = vec![100; 12],
         "NEW_DEVICE_FOR_USER" => {
@@ -211,6 +224,31 @@ fn a_clean_signup_passes_every_rule() {
     assert_eq!((a.risk_band, a.decision), (RiskBand::Allow, Decision::Allow));
     assert_eq!(a.checks.len(), catalog().len());
     assert!(a.checks.iter().all(|c| c.status == CheckStatus::Pass), "{:?}", a.checks);
+}
+
+#[test]
+fn input_that_no_person_gives_is_challenged_by_default() {
+    // A form filled by script and submitted at once, without a key: a script, not a person.
+    let mut req = signup();
+    let b = req.behavior.as_mut().unwrap();
+    b.keystroke_count = Some(0);
+    b.form_submitted_at = Some(2_500);
+    let a = run(&req, &Linkage::default());
+    assert_eq!(a.decision, Decision::Challenge, "{:?}", a.triggered().map(|c| &c.code).collect::<Vec<_>>());
+
+    // Either half of a protocol's driving alone is a CHALLENGE, both together a BLOCK.
+    for (input, decision) in [
+        (InputSignals { key_holds: vec![0.4; 8], ..Default::default() }, Decision::Challenge),
+        (InputSignals { presses: 2, fractional_presses: 2, ..Default::default() }, Decision::Challenge),
+        (
+            InputSignals { key_holds: vec![0.4; 8], presses: 2, fractional_presses: 1, ..Default::default() },
+            Decision::Block,
+        ),
+    ] {
+        let mut req = signup();
+        req.behavior.as_mut().unwrap().input = Some(InputSignals { trusted: 30, ..input });
+        assert_eq!(run(&req, &Linkage::default()).decision, decision);
+    }
 }
 
 #[test]

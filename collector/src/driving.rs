@@ -1,0 +1,246 @@
+//! How the page's input was driven: by the operating system, as a person's keyboard and mouse
+//! drive it, or by an automation protocol (DevTools' `Input.dispatch*Event`, WebDriver
+//! actions). Both give trusted events, so nothing here reads a flag a framework could hide;
+//! it keeps what the events' own timing and coordinates say, and the engine judges it.
+//!
+//! Pure, so that it is tested natively; the browser listeners feed it.
+
+use alloc::vec::Vec;
+
+/// Most key holds and key gaps kept: a few dozen keys tell the rhythm.
+pub const MAX_KEY_TIMINGS: usize = 64;
+
+/// The sub-millisecond phase of an event's `timeStamp`, in tenths (0–9). Browsers round
+/// timestamps to 0.1 ms; where the platform stamps input in whole milliseconds (X11), every
+/// OS event of a page has the same phase, while a protocol's events are stamped when they
+/// arrive and spread over all ten.
+pub fn clock_phase(timestamp: f64) -> usize {
+    let tenths = (timestamp * 10.0 + 0.5) as i64;
+    tenths.rem_euclid(10) as usize
+}
+
+/// Whether a pointer coordinate in CSS pixels lands between the device's pixels: an OS mouse
+/// reports whole device pixels, a protocol click at an element's centre often half ones.
+pub fn between_pixels(css: f64, pixel_ratio: f64) -> bool {
+    let device = css * pixel_ratio;
+    let rest = device - (device + 0.5) as i64 as f64;
+    rest.abs() > 0.02
+}
+
+/// A capital Latin letter typed on its own key with neither Shift nor Caps Lock: what
+/// `keyboard.type("A")` dispatches, and no physical keyboard can.
+pub fn shiftless_capital(key: &str, code: &str, shift: bool, caps_lock: bool) -> bool {
+    let bytes = key.as_bytes();
+    bytes.len() == 1
+        && bytes[0].is_ascii_uppercase()
+        && code.len() == 4
+        && code.starts_with("Key")
+        && code.as_bytes()[3] == bytes[0]
+        && !shift
+        && !caps_lock
+}
+
+fn is_modifier(key: &str) -> bool {
+    matches!(key, "Shift" | "Control" | "Alt" | "AltGraph" | "Meta" | "CapsLock" | "Fn" | "OS")
+}
+
+/// Keys an input method composes (229 / "Process") or a virtual keyboard sends without a
+/// name: their timing is the software's, not the fingers'.
+fn is_composed(key: &str, key_code: u32) -> bool {
+    key_code == 229 || matches!(key, "Process" | "Unidentified" | "Dead")
+}
+
+/// One input event as the trace needs it.
+pub enum Input<'a> {
+    KeyDown { key: &'a str, code: &'a str, key_code: u32, shift: bool, caps_lock: bool, repeat: bool },
+    KeyUp { key: &'a str, code: &'a str, key_code: u32 },
+    /// A pointer event of a mouse: moves, presses and releases.
+    Mouse { press: bool, x: f64, y: f64, pixel_ratio: f64 },
+    /// Touch or pen: counted as input, not judged.
+    Touch,
+}
+
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct InputTrace {
+    /// Histogram of [`clock_phase`] over trusted key events.
+    pub key_clock: [u32; 10],
+    /// The same over trusted mouse pointer events.
+    pub pointer_clock: [u32; 10],
+    /// Milliseconds each key was held, press to release.
+    pub key_holds: Vec<f64>,
+    /// Milliseconds from a key's release to the next key's press; negative when the next was
+    /// pressed while the previous was still down (minus the time since that one's press).
+    pub key_gaps: Vec<f64>,
+    pub shiftless_capitals: u32,
+    /// Mouse presses, and those of them between device pixels.
+    pub presses: u32,
+    pub fractional_presses: u32,
+    pub trusted: u32,
+    pub untrusted: u32,
+    /// Keys down now (code, press time), modifiers left out; and the last release.
+    held: Vec<(alloc::string::String, f64)>,
+    last_press: Option<f64>,
+    last_release: Option<f64>,
+}
+
+impl InputTrace {
+    /// Records one event; `timestamp` is its `timeStamp`.
+    pub fn record(&mut self, trusted: bool, timestamp: f64, input: Input) {
+        if !trusted {
+            // Made by the page's own script (dispatchEvent): not input at all.
+            self.untrusted = self.untrusted.saturating_add(1);
+            return;
+        }
+        self.trusted = self.trusted.saturating_add(1);
+        match input {
+            Input::KeyDown { key, code, key_code, shift, caps_lock, repeat } => {
+                self.key_clock[clock_phase(timestamp)] += 1;
+                if repeat || is_modifier(key) || is_composed(key, key_code) {
+                    return;
+                }
+                if shiftless_capital(key, code, shift, caps_lock) {
+                    self.shiftless_capitals = self.shiftless_capitals.saturating_add(1);
+                }
+                let gap = match (self.held.last(), self.last_release) {
+                    (Some(&(_, pressed)), _) => Some(-(timestamp - pressed).max(0.1)),
+                    (None, Some(released)) if self.last_press.is_some() => Some(timestamp - released),
+                    _ => None,
+                };
+                if let Some(gap) = gap {
+                    push_timing(&mut self.key_gaps, gap);
+                }
+                if self.held.len() < 8 {
+                    self.held.push((code.into(), timestamp));
+                }
+                self.last_press = Some(timestamp);
+            }
+            Input::KeyUp { key, code, key_code } => {
+                self.key_clock[clock_phase(timestamp)] += 1;
+                if is_modifier(key) || is_composed(key, key_code) {
+                    return;
+                }
+                if let Some(i) = self.held.iter().position(|(held, _)| held == code) {
+                    let (_, pressed) = self.held.remove(i);
+                    push_timing(&mut self.key_holds, timestamp - pressed);
+                    self.last_release = Some(timestamp);
+                }
+            }
+            Input::Mouse { press, x, y, pixel_ratio } => {
+                self.pointer_clock[clock_phase(timestamp)] += 1;
+                if press {
+                    self.presses = self.presses.saturating_add(1);
+                    if between_pixels(x, pixel_ratio) || between_pixels(y, pixel_ratio) {
+                        self.fractional_presses = self.fractional_presses.saturating_add(1);
+                    }
+                }
+            }
+            Input::Touch => {}
+        }
+    }
+}
+
+fn push_timing(list: &mut Vec<f64>, ms: f64) {
+    if list.len() < MAX_KEY_TIMINGS {
+        // Tenths of a millisecond, as the browser gives them.
+        let tenths = (ms * 10.0 + if ms < 0.0 { -0.5 } else { 0.5 }) as i64;
+        list.push(tenths as f64 / 10.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn down(t: &mut InputTrace, at: f64, key: &str, code: &str, shift: bool) {
+        let input = Input::KeyDown { key, code, key_code: 65, shift, caps_lock: false, repeat: false };
+        t.record(true, at, input);
+    }
+
+    fn up(t: &mut InputTrace, at: f64, key: &str, code: &str) {
+        t.record(true, at, Input::KeyUp { key, code, key_code: 65 });
+    }
+
+    #[test]
+    fn phases_are_tenths_of_a_millisecond() {
+        assert_eq!(clock_phase(13467.7), 7);
+        assert_eq!(clock_phase(13606.7), 7);
+        assert_eq!(clock_phase(1930.4), 4);
+        assert_eq!(clock_phase(2050.0), 0);
+        assert_eq!(clock_phase(2050.96), 0);
+    }
+
+    #[test]
+    fn device_pixels() {
+        assert!(!between_pixels(180.0, 1.0));
+        assert!(between_pixels(188.5, 1.0));
+        assert!(!between_pixels(188.5, 2.0));
+        assert!(between_pixels(130.609375, 1.0));
+        // 101 device pixels at 125 %: 80.8 CSS pixels, which the OS can report.
+        assert!(!between_pixels(80.8, 1.25));
+    }
+
+    #[test]
+    fn capitals_need_shift_or_caps_lock() {
+        assert!(shiftless_capital("P", "KeyP", false, false));
+        assert!(!shiftless_capital("P", "KeyP", true, false));
+        assert!(!shiftless_capital("P", "KeyP", false, true));
+        assert!(!shiftless_capital("p", "KeyP", false, false));
+        // Another layout's letter on that key (AZERTY's A is on KeyQ): not judged.
+        assert!(!shiftless_capital("A", "KeyQ", false, false));
+        assert!(!shiftless_capital("@", "Digit2", false, false));
+    }
+
+    #[test]
+    fn a_protocols_typing_holds_each_key_and_presses_the_next_at_once() {
+        let mut t = InputTrace::default();
+        let mut at = 1946.6;
+        for (key, code) in [("b", "KeyB"), ("o", "KeyO"), ("t", "KeyT"), ("P", "KeyP")] {
+            down(&mut t, at, key, code, false);
+            up(&mut t, at + 103.4, key, code);
+            at += 104.7;
+        }
+        assert_eq!(t.key_holds, [103.4; 4]);
+        assert_eq!(t.key_gaps, [1.3, 1.3, 1.3]);
+        assert_eq!(t.shiftless_capitals, 1);
+        assert_eq!(t.trusted, 8);
+    }
+
+    #[test]
+    fn a_persons_rollover_and_shift_are_kept_apart() {
+        let mut t = InputTrace::default();
+        down(&mut t, 100.0, "a", "KeyA", false);
+        // The next key goes down before the first comes up.
+        down(&mut t, 160.0, "s", "KeyS", false);
+        up(&mut t, 190.0, "a", "KeyA");
+        up(&mut t, 250.0, "s", "KeyS");
+        // Shift held for a capital: the modifier is neither a hold nor a gap.
+        down(&mut t, 400.0, "Shift", "ShiftLeft", true);
+        down(&mut t, 480.0, "D", "KeyD", true);
+        up(&mut t, 560.0, "D", "KeyD");
+        up(&mut t, 600.0, "Shift", "ShiftLeft");
+        assert_eq!(t.key_holds, [90.0, 90.0, 80.0]);
+        assert_eq!(t.key_gaps, [-60.0, 230.0]);
+        assert_eq!(t.shiftless_capitals, 0);
+        assert_eq!(t.key_clock[0], 8);
+    }
+
+    #[test]
+    fn untrusted_events_are_counted_apart_and_judged_not_at_all() {
+        let mut t = InputTrace::default();
+        t.record(false, 10.3, Input::Mouse { press: true, x: 1.5, y: 2.0, pixel_ratio: 1.0 });
+        t.record(true, 20.3, Input::Mouse { press: true, x: 1.5, y: 2.0, pixel_ratio: 1.0 });
+        t.record(true, 25.0, Input::Mouse { press: false, x: 3.0, y: 2.0, pixel_ratio: 1.0 });
+        t.record(true, 26.0, Input::Touch);
+        assert_eq!((t.trusted, t.untrusted, t.presses, t.fractional_presses), (3, 1, 1, 1));
+        assert_eq!((t.pointer_clock[3], t.pointer_clock[0]), (1, 1));
+    }
+
+    #[test]
+    fn composed_and_repeated_keys_are_not_timed() {
+        let mut t = InputTrace::default();
+        t.record(true, 1.0, Input::KeyDown { key: "Process", code: "KeyA", key_code: 229, shift: false, caps_lock: false, repeat: false });
+        t.record(true, 1.2, Input::KeyUp { key: "Process", code: "KeyA", key_code: 229 });
+        assert!(t.key_holds.is_empty() && t.key_gaps.is_empty());
+        assert_eq!(t.trusted, 2);
+    }
+}
