@@ -26,13 +26,14 @@ if [[ "$(wasm-bindgen --version 2>/dev/null || true)" != *"$WASM_BINDGEN_VERSION
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
-# The browser tests drive Debian's Chromium, headful ones inside a virtual X display; Mesa
-# gives one of them a second WebGL driver besides Chromium's own.
-if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/xvfb-run ]] || ! dpkg -s libgl1-mesa-dri >/dev/null 2>&1; then
-  step "installing Debian's Chromium, Xvfb and Mesa for the browser tests"
+# The browser tests drive Debian's Chromium, headful ones inside a virtual X display, where
+# xdotool plays people's keyboard and mouse; Mesa gives one of them a second WebGL driver
+# besides Chromium's own.
+if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/xvfb-run || ! -x /usr/bin/xdotool ]] || ! dpkg -s libgl1-mesa-dri >/dev/null 2>&1; then
+  step "installing Debian's Chromium, Xvfb, xdotool and Mesa for the browser tests"
   SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium xvfb xauth libgl1-mesa-dri >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium xvfb xauth xdotool libgl1-mesa-dri >/dev/null
 fi
 
 if [[ ! -d node_modules/@playwright/test || package.json -nt node_modules/.package-lock.json ]]; then

@@ -52,10 +52,26 @@ fn is_composed(key: &str, key_code: u32) -> bool {
 
 /// One input event as the trace needs it.
 pub enum Input<'a> {
-    KeyDown { key: &'a str, code: &'a str, key_code: u32, shift: bool, caps_lock: bool, repeat: bool },
-    KeyUp { key: &'a str, code: &'a str, key_code: u32 },
+    KeyDown {
+        key: &'a str,
+        code: &'a str,
+        key_code: u32,
+        shift: bool,
+        caps_lock: bool,
+        repeat: bool,
+    },
+    KeyUp {
+        key: &'a str,
+        code: &'a str,
+        key_code: u32,
+    },
     /// A pointer event of a mouse: moves, presses and releases.
-    Mouse { press: bool, x: f64, y: f64, pixel_ratio: f64 },
+    Mouse {
+        press: bool,
+        x: f64,
+        y: f64,
+        pixel_ratio: f64,
+    },
     /// Touch or pen: counted as input, not judged.
     Touch,
 }
@@ -238,7 +254,18 @@ mod tests {
     #[test]
     fn composed_and_repeated_keys_are_not_timed() {
         let mut t = InputTrace::default();
-        t.record(true, 1.0, Input::KeyDown { key: "Process", code: "KeyA", key_code: 229, shift: false, caps_lock: false, repeat: false });
+        t.record(
+            true,
+            1.0,
+            Input::KeyDown {
+                key: "Process",
+                code: "KeyA",
+                key_code: 229,
+                shift: false,
+                caps_lock: false,
+                repeat: false,
+            },
+        );
         t.record(true, 1.2, Input::KeyUp { key: "Process", code: "KeyA", key_code: 229 });
         assert!(t.key_holds.is_empty() && t.key_gaps.is_empty());
         assert_eq!(t.trusted, 2);

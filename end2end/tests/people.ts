@@ -67,14 +67,30 @@ function between(low: number, high: number) {
   return low + ((seed % 10_000) / 10_000) * (high - low);
 }
 
-// Where the page's viewport starts on the X screen: the window's corner plus its toolbars.
+// Where the page's viewport starts on the X screen: read off one real pointer move, since
+// what the page says of its window's place is not always where the X server put it.
 export interface Viewport { left: number; top: number }
+const viewports = new WeakMap<Page, Viewport>();
 
 export async function viewportOnScreen(page: Page): Promise<Viewport> {
-  return page.evaluate(() => ({
-    left: window.screenX + (window.outerWidth - window.innerWidth) / 2,
-    top: window.screenY + window.outerHeight - window.innerHeight,
+  const known = viewports.get(page);
+  if (known) return known;
+  // The page keeps the last move it saw; the pointer's last stop is at (338, 430).
+  await page.evaluate(() => addEventListener('mousemove', (e) => {
+    (window as any).__lastMove = { x: e.clientX, y: e.clientY };
   }));
+  let at: { x: number; y: number } | undefined;
+  for (let i = 0; i < 3 && !at; i++) {
+    xdotool('mousemove', 320 + i, 420);
+    xdotool('mousemove', 338, 430);
+    await sleep(300);
+    at = await page.evaluate(() => (window as any).__lastMove);
+  }
+  pointer = { x: 338, y: 430 };
+  if (!at) throw new Error('the page never saw the pointer: is its window at the corner of the X screen?');
+  const viewport = { left: 338 - at.x, top: 430 - at.y };
+  viewports.set(page, viewport);
+  return viewport;
 }
 
 // The pointer's last place on the screen, where the next movement starts.

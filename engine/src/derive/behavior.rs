@@ -94,9 +94,10 @@ pub(super) fn derive(behavior: Option<&BehaviorSignals>, user_agent: &str) -> Be
         paste_count: b.paste_count,
         autofilled: b.autofilled,
         trusted_inputs: b.input.as_ref().map(|i| i.trusted),
-        scripted_keys: b.input.as_ref().map_or_else(Vec::new, |i| {
-            driving::scripted_keys(i, platform, b.touch_count.unwrap_or(0) > 0)
-        }),
+        scripted_keys: b
+            .input
+            .as_ref()
+            .map_or_else(Vec::new, |i| driving::scripted_keys(i, platform, b.touch_count.unwrap_or(0) > 0)),
         scripted_pointer: b.input.as_ref().map_or_else(Vec::new, |i| driving::scripted_pointer(i, platform)),
     }
 }

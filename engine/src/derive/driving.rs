@@ -27,21 +27,24 @@ use thresholds::*;
 /// What the platform says about its input, from the user agent.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Platform {
-    /// Desktop Linux on X11, where the OS stamps input in whole milliseconds.
+    /// Desktop Linux, where the OS stamps input in whole milliseconds.
     pub millisecond_input_clock: bool,
     /// Phones and tablets, whose on-screen keyboards have their own key timing.
     pub touch_keyboard: bool,
-    /// macOS, whose trackpads report positions between pixels.
-    pub subpixel_pointer: bool,
+    /// Windows and desktop Linux, whose mice report whole device pixels; on Linux only
+    /// under X11, which the input clock tells (Wayland's compositors place the pointer
+    /// between pixels).
+    pub whole_pixel_mouse: bool,
 }
 
 impl Platform {
     pub fn from_user_agent(ua: &str) -> Platform {
         let mobile = ["Android", "Mobile", "iPhone", "iPad"].iter().any(|m| ua.contains(m));
+        let desktop_linux = ua.contains("X11") && ua.contains("Linux") && !ua.contains("CrOS") && !mobile;
         Platform {
-            millisecond_input_clock: ua.contains("X11") && ua.contains("Linux") && !ua.contains("CrOS") && !mobile,
+            millisecond_input_clock: desktop_linux,
             touch_keyboard: mobile,
-            subpixel_pointer: ua.contains("Macintosh"),
+            whole_pixel_mouse: desktop_linux || (ua.contains("Windows NT") && !mobile),
         }
     }
 }
@@ -64,16 +67,20 @@ fn os_clock_share(clock: &[u32]) -> Option<f64> {
     Some(f64::from(best) / f64::from(total))
 }
 
-fn off_clock(clock: &[u32], platform: Platform, what: &str, reasons: &mut Vec<String>) {
+/// Whether `clock` shows events stamped off the OS's millisecond clock: `Some(share)` when it
+/// does, `None` when it does not or cannot tell.
+fn off_clock(clock: &[u32], platform: Platform) -> Option<f64> {
     if !platform.millisecond_input_clock {
-        return;
+        return None;
     }
-    if let Some(share) = os_clock_share(clock).filter(|&s| s < OS_CLOCK_SHARE) {
-        reasons.push(format!(
-            "{what} not stamped by the system's input clock ({:.0} % on one millisecond phase)",
-            share * 100.0
-        ));
-    }
+    os_clock_share(clock).filter(|&share| share < OS_CLOCK_SHARE)
+}
+
+fn clock_reason(what: &str, share: f64) -> String {
+    format!(
+        "{what} not stamped by the system's input clock ({:.0} % on one millisecond phase)",
+        share * 100.0
+    )
 }
 
 /// Why the keys look typed by a protocol; empty when they do not.
@@ -93,20 +100,29 @@ pub fn scripted_keys(input: &InputSignals, platform: Platform, touched: bool) ->
             reasons.push(format!("{} capital letters typed without Shift", input.shiftless_capitals));
         }
     }
-    off_clock(&input.key_clock, platform, "key events", &mut reasons);
+    if let Some(share) = off_clock(&input.key_clock, platform) {
+        reasons.push(clock_reason("key events", share));
+    }
     reasons
 }
 
 /// Why the pointer looks driven by a protocol; empty when it does not.
 pub fn scripted_pointer(input: &InputSignals, platform: Platform) -> Vec<String> {
     let mut reasons = Vec::new();
-    if input.fractional_presses > 0 && !platform.subpixel_pointer {
+    let off = off_clock(&input.pointer_clock, platform);
+    // On Linux, presses between pixels are X11's tell only: with the OS's clock shown, the
+    // pointer may be Wayland's.
+    let clock_shown_os =
+        platform.millisecond_input_clock && off.is_none() && os_clock_share(&input.pointer_clock).is_some();
+    if input.fractional_presses > 0 && platform.whole_pixel_mouse && !clock_shown_os {
         reasons.push(format!(
             "{} of {} mouse presses between device pixels",
             input.fractional_presses, input.presses
         ));
     }
-    off_clock(&input.pointer_clock, platform, "pointer events", &mut reasons);
+    if let Some(share) = off {
+        reasons.push(clock_reason("pointer events", share));
+    }
     reasons
 }
 
@@ -162,10 +178,13 @@ mod tests {
         assert!(keys[1].contains("without Shift"));
         assert!(keys[2].starts_with("key events not stamped"));
         let pointer = scripted_pointer(&patchright(), linux);
-        assert_eq!(pointer, [
-            "3 of 3 mouse presses between device pixels",
-            "pointer events not stamped by the system's input clock (22 % on one millisecond phase)",
-        ]);
+        assert_eq!(
+            pointer,
+            [
+                "3 of 3 mouse presses between device pixels",
+                "pointer events not stamped by the system's input clock (22 % on one millisecond phase)",
+            ]
+        );
     }
 
     #[test]
@@ -177,6 +196,16 @@ mod tests {
         assert_eq!(scripted_pointer(&patchright(), windows).len(), 1);
         let mac = Platform::from_user_agent("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7)");
         assert!(scripted_pointer(&patchright(), mac).is_empty());
+    }
+
+    #[test]
+    fn presses_between_pixels_under_the_systems_clock_are_a_wayland_pointer() {
+        let linux = Platform::from_user_agent(LINUX);
+        let wayland = InputSignals { fractional_presses: 2, presses: 2, ..person() };
+        assert!(scripted_pointer(&wayland, linux).is_empty());
+        // Too few pointer events to show the clock: the presses alone tell.
+        let brief = InputSignals { pointer_clock: vec![1, 0, 0, 1, 0, 0, 0, 0, 1, 0], ..wayland };
+        assert_eq!(scripted_pointer(&brief, linux), ["2 of 2 mouse presses between device pixels"]);
     }
 
     #[test]
