@@ -7,4 +7,6 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
 export DOORMAN_SITE_ROOT="${DOORMAN_SITE_ROOT:-target/site}"
+# The newcomer's path shows the demo shop; `doorman serve` alone serves none.
+export DOORMAN_DEMO="${DOORMAN_DEMO:-true}"
 exec target/debug/doorman serve

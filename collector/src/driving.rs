@@ -27,42 +27,39 @@ pub fn between_pixels(css: f64, pixel_ratio: f64) -> bool {
     rest.abs() > 0.02
 }
 
-/// A capital Latin letter typed on its own key with neither Shift nor Caps Lock: what
-/// `keyboard.type("A")` dispatches, and no physical keyboard can.
-pub fn shiftless_capital(key: &str, code: &str, shift: bool, caps_lock: bool) -> bool {
+/// A capital Latin letter typed with neither Shift nor Caps Lock: what `keyboard.type("A")`
+/// dispatches, and no physical keyboard can.
+pub fn shiftless_capital(key: &str, shift: bool, caps_lock: bool) -> bool {
+    matches!(key.as_bytes(), [b'A'..=b'Z']) && !shift && !caps_lock
+}
+
+/// Whether a key's `key` is one character: what typing is made of. Modifiers, Enter, Tab,
+/// and what input methods and on-screen keyboards send ("Process", "Unidentified") have
+/// names, and their timing is not the fingers' rhythm.
+fn is_character(key: &str) -> bool {
+    // By the UTF-8 width of its first byte: `chars()` would bring a decoder into the wasm.
     let bytes = key.as_bytes();
-    bytes.len() == 1
-        && bytes[0].is_ascii_uppercase()
-        && code.len() == 4
-        && code.starts_with("Key")
-        && code.as_bytes()[3] == bytes[0]
-        && !shift
-        && !caps_lock
-}
-
-fn is_modifier(key: &str) -> bool {
-    matches!(key, "Shift" | "Control" | "Alt" | "AltGraph" | "Meta" | "CapsLock" | "Fn" | "OS")
-}
-
-/// Keys an input method composes (229 / "Process") or a virtual keyboard sends without a
-/// name: their timing is the software's, not the fingers'.
-fn is_composed(key: &str, key_code: u32) -> bool {
-    key_code == 229 || matches!(key, "Process" | "Unidentified" | "Dead")
+    let width = match bytes.first() {
+        None => return false,
+        Some(0..0x80) => 1,
+        Some(0xF0..) => 4,
+        Some(0xE0..) => 3,
+        Some(_) => 2,
+    };
+    bytes.len() == width
 }
 
 /// One input event as the trace needs it.
 pub enum Input<'a> {
+    /// `key_code` pairs a release with its press.
     KeyDown {
         key: &'a str,
-        code: &'a str,
         key_code: u32,
         shift: bool,
         caps_lock: bool,
         repeat: bool,
     },
     KeyUp {
-        key: &'a str,
-        code: &'a str,
         key_code: u32,
     },
     /// A pointer event of a mouse: moves, presses and releases.
@@ -93,9 +90,8 @@ pub struct InputTrace {
     pub fractional_presses: u32,
     pub trusted: u32,
     pub untrusted: u32,
-    /// Keys down now (code, press time), modifiers left out; and the last release.
-    held: Vec<(alloc::string::String, f64)>,
-    last_press: Option<f64>,
+    /// Character keys down now (key code, press time); and the last release.
+    held: Vec<(u32, f64)>,
     last_release: Option<f64>,
 }
 
@@ -109,40 +105,45 @@ impl InputTrace {
         }
         self.trusted = self.trusted.saturating_add(1);
         match input {
-            Input::KeyDown { key, code, key_code, shift, caps_lock, repeat } => {
-                self.key_clock[clock_phase(timestamp)] += 1;
-                if repeat || is_modifier(key) || is_composed(key, key_code) {
+            Input::KeyDown { key, key_code, shift, caps_lock, repeat } => {
+                tally(&mut self.key_clock, timestamp);
+                if repeat || !is_character(key) {
                     return;
                 }
-                if shiftless_capital(key, code, shift, caps_lock) {
+                if shiftless_capital(key, shift, caps_lock) {
                     self.shiftless_capitals = self.shiftless_capitals.saturating_add(1);
                 }
                 let gap = match (self.held.last(), self.last_release) {
                     (Some(&(_, pressed)), _) => Some(-(timestamp - pressed).max(0.1)),
-                    (None, Some(released)) if self.last_press.is_some() => Some(timestamp - released),
+                    (None, Some(released)) => Some(timestamp - released),
                     _ => None,
                 };
                 if let Some(gap) = gap {
                     push_timing(&mut self.key_gaps, gap);
                 }
                 if self.held.len() < 8 {
-                    self.held.push((code.into(), timestamp));
+                    self.held.push((key_code, timestamp));
                 }
-                self.last_press = Some(timestamp);
             }
-            Input::KeyUp { key, code, key_code } => {
-                self.key_clock[clock_phase(timestamp)] += 1;
-                if is_modifier(key) || is_composed(key, key_code) {
-                    return;
-                }
-                if let Some(i) = self.held.iter().position(|(held, _)| held == code) {
-                    let (_, pressed) = self.held.remove(i);
+            Input::KeyUp { key_code } => {
+                tally(&mut self.key_clock, timestamp);
+                // `retain`, not `remove`: no panic path, whose message formatting would
+                // bring core's formatting into the wasm.
+                let mut pressed = None;
+                self.held.retain(|&(held, at)| {
+                    let this = held == key_code && pressed.is_none();
+                    if this {
+                        pressed = Some(at);
+                    }
+                    !this
+                });
+                if let Some(pressed) = pressed {
                     push_timing(&mut self.key_holds, timestamp - pressed);
                     self.last_release = Some(timestamp);
                 }
             }
             Input::Mouse { press, x, y, pixel_ratio } => {
-                self.pointer_clock[clock_phase(timestamp)] += 1;
+                tally(&mut self.pointer_clock, timestamp);
                 if press {
                     self.presses = self.presses.saturating_add(1);
                     if between_pixels(x, pixel_ratio) || between_pixels(y, pixel_ratio) {
@@ -152,6 +153,12 @@ impl InputTrace {
             }
             Input::Touch => {}
         }
+    }
+}
+
+fn tally(clock: &mut [u32; 10], timestamp: f64) {
+    if let Some(count) = clock.get_mut(clock_phase(timestamp)) {
+        *count = count.saturating_add(1);
     }
 }
 
@@ -167,13 +174,18 @@ fn push_timing(list: &mut Vec<f64>, ms: f64) {
 mod tests {
     use super::*;
 
+    /// A key code for `code` ("KeyA", "ShiftLeft"): one per key, as browsers give them.
+    fn key_code(code: &str) -> u32 {
+        code.bytes().map(u32::from).sum()
+    }
+
     fn down(t: &mut InputTrace, at: f64, key: &str, code: &str, shift: bool) {
-        let input = Input::KeyDown { key, code, key_code: 65, shift, caps_lock: false, repeat: false };
+        let input = Input::KeyDown { key, key_code: key_code(code), shift, caps_lock: false, repeat: false };
         t.record(true, at, input);
     }
 
-    fn up(t: &mut InputTrace, at: f64, key: &str, code: &str) {
-        t.record(true, at, Input::KeyUp { key, code, key_code: 65 });
+    fn up(t: &mut InputTrace, at: f64, code: &str) {
+        t.record(true, at, Input::KeyUp { key_code: key_code(code) });
     }
 
     #[test]
@@ -197,13 +209,14 @@ mod tests {
 
     #[test]
     fn capitals_need_shift_or_caps_lock() {
-        assert!(shiftless_capital("P", "KeyP", false, false));
-        assert!(!shiftless_capital("P", "KeyP", true, false));
-        assert!(!shiftless_capital("P", "KeyP", false, true));
-        assert!(!shiftless_capital("p", "KeyP", false, false));
-        // Another layout's letter on that key (AZERTY's A is on KeyQ): not judged.
-        assert!(!shiftless_capital("A", "KeyQ", false, false));
-        assert!(!shiftless_capital("@", "Digit2", false, false));
+        assert!(shiftless_capital("P", false, false));
+        assert!(!shiftless_capital("P", true, false));
+        assert!(!shiftless_capital("P", false, true));
+        assert!(!shiftless_capital("p", false, false));
+        assert!(!shiftless_capital("PP", false, false));
+        // Not a Latin capital: layouts differ on what needs Shift.
+        assert!(!shiftless_capital("@", false, false));
+        assert!(!shiftless_capital("É", false, false));
     }
 
     #[test]
@@ -212,7 +225,7 @@ mod tests {
         let mut at = 1946.6;
         for (key, code) in [("b", "KeyB"), ("o", "KeyO"), ("t", "KeyT"), ("P", "KeyP")] {
             down(&mut t, at, key, code, false);
-            up(&mut t, at + 103.4, key, code);
+            up(&mut t, at + 103.4, code);
             at += 104.7;
         }
         assert_eq!(t.key_holds, [103.4; 4]);
@@ -227,13 +240,13 @@ mod tests {
         down(&mut t, 100.0, "a", "KeyA", false);
         // The next key goes down before the first comes up.
         down(&mut t, 160.0, "s", "KeyS", false);
-        up(&mut t, 190.0, "a", "KeyA");
-        up(&mut t, 250.0, "s", "KeyS");
+        up(&mut t, 190.0, "KeyA");
+        up(&mut t, 250.0, "KeyS");
         // Shift held for a capital: the modifier is neither a hold nor a gap.
         down(&mut t, 400.0, "Shift", "ShiftLeft", true);
         down(&mut t, 480.0, "D", "KeyD", true);
-        up(&mut t, 560.0, "D", "KeyD");
-        up(&mut t, 600.0, "Shift", "ShiftLeft");
+        up(&mut t, 560.0, "KeyD");
+        up(&mut t, 600.0, "ShiftLeft");
         assert_eq!(t.key_holds, [90.0, 90.0, 80.0]);
         assert_eq!(t.key_gaps, [-60.0, 230.0]);
         assert_eq!(t.shiftless_capitals, 0);
@@ -252,22 +265,17 @@ mod tests {
     }
 
     #[test]
-    fn composed_and_repeated_keys_are_not_timed() {
+    fn composed_and_named_keys_are_not_timed() {
         let mut t = InputTrace::default();
-        t.record(
-            true,
-            1.0,
-            Input::KeyDown {
-                key: "Process",
-                code: "KeyA",
-                key_code: 229,
-                shift: false,
-                caps_lock: false,
-                repeat: false,
-            },
-        );
-        t.record(true, 1.2, Input::KeyUp { key: "Process", code: "KeyA", key_code: 229 });
+        let input =
+            Input::KeyDown { key: "Process", key_code: 229, shift: false, caps_lock: false, repeat: false };
+        t.record(true, 1.0, input);
+        t.record(true, 1.2, Input::KeyUp { key_code: 229 });
+        let repeated =
+            Input::KeyDown { key: "a", key_code: 65, shift: false, caps_lock: false, repeat: true };
+        t.record(true, 5.0, repeated);
         assert!(t.key_holds.is_empty() && t.key_gaps.is_empty());
-        assert_eq!(t.trusted, 2);
+        assert_eq!(t.trusted, 3);
+        assert!(is_character("é") && !is_character("Enter") && !is_character(""));
     }
 }

@@ -26,16 +26,28 @@ pub fn concat(parts: &[&str]) -> String {
     join(parts, "")
 }
 
-/// The value of the cookie `name` in a `document.cookie` string. Bytewise: `str::split` and
-/// `trim` bring panic formatting into the wasm too.
+/// The value of the cookie `name` in a `document.cookie` string. By byte offsets into the
+/// string itself: `str::split` and `trim` bring panic formatting into the wasm too, and
+/// re-checking bytes with `str::from_utf8` its UTF-8 validator.
 pub fn cookie_value<'a>(cookies: &'a str, name: &str) -> Option<&'a str> {
-    cookies.as_bytes().split(|&b| b == b';').find_map(|pair| {
-        let mut parts = pair.trim_ascii().splitn(2, |&b| b == b'=');
-        if parts.next()? != name.as_bytes() {
-            return None;
+    let mut rest = cookies;
+    loop {
+        let end = rest.as_bytes().iter().position(|&b| b == b';').unwrap_or(rest.len());
+        // ';' and '=' are ASCII, so every offset found is a character boundary.
+        if let Some(value) = rest.get(..end).and_then(|pair| pair_value(pair, name)) {
+            return Some(value);
         }
-        core::str::from_utf8(parts.next()?).ok()
-    })
+        rest = rest.get(end + 1..)?;
+    }
+}
+
+fn pair_value<'a>(pair: &'a str, name: &str) -> Option<&'a str> {
+    let pair = pair.trim_ascii();
+    let eq = pair.as_bytes().iter().position(|&b| b == b'=')?;
+    if pair.get(..eq)? != name {
+        return None;
+    }
+    pair.get(eq + 1..)
 }
 
 #[cfg(test)]

@@ -335,7 +335,7 @@ const PEOPLE: Person[] = [
 // Screens no other file uses, and an address of each setup's own: every setup is a new
 // device from a new address, so rules about devices and addresses seen before stay out.
 const SCREENS = [[1280, 800], [1440, 900], [1536, 864], [1600, 900], [1920, 1080], [1920, 1200], [2560, 1440],
-  [1280, 1024], [1360, 768], [1366, 768], [1680, 1050], [2048, 1152]];
+  [1280, 1024], [1360, 768], [1366, 768], [1680, 1050], [2048, 1152], [1024, 768], [2560, 1600]];
 const deviceOf = (index: number): Device =>
   ({ screen: { width: SCREENS[index][0], height: SCREENS[index][1] }, address: `203.0.113.${10 + index}` });
 
@@ -401,12 +401,14 @@ test('Doorman catches every automated setup and lets people through', async () =
   const outcomes: Outcome[] = [];
   for (const [index, setup] of SETUPS.entries()) {
     outcomes.push(await test.step(setup.name, () => automatedSignUp(setup, index)));
+    console.log(`${setup.name}: ${outcomes.at(-1)!.decision} (${outcomes.at(-1)!.fired.join(', ')})`);
   }
   for (const [i, person] of PEOPLE.entries()) {
     const index = SETUPS.length + i;
     const { request, response } = await test.step(person.name,
       () => personSignsUp(baseURL, person, `bench.person${i + 1}@example.com`, deviceOf(index).address));
     outcomes.push(outcomeOf(person.name, 'by hand (X input)', true, request, response));
+    console.log(`${person.name}: ${response.fraud.decision} (${response.fraud.triggeredRules.map((r: any) => r.code).join(', ')})`);
   }
 
   const caught = (o: Outcome) => o.decision !== 'ALLOW';

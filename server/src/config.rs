@@ -146,12 +146,18 @@ pub struct ServeConfig {
         default_value = "data/asn-ipv4.csv,data/asn-ipv6.csv"
     )]
     pub asn_db: Vec<PathBuf>,
-    /// Serve the demo client at /demo, with a demo tenant and key.
-    #[arg(long, env = "DOORMAN_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
+    /// Serve the demo client at /demo, with a demo tenant and key. Off unless asked for: a
+    /// production server serves nothing demo-only (`scripts/run.sh` turns it on).
+    #[arg(long, env = "DOORMAN_DEMO", default_value_t = false, action = clap::ArgAction::Set)]
     pub demo: bool,
     /// Largest accepted API request body, in bytes.
     #[arg(long, env = "DOORMAN_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
     pub max_body_bytes: usize,
+    /// The dashboard's origin as browsers see it (e.g. `https://doorman.example.com`), against
+    /// which state-changing requests' `Origin` is checked; unset, the request's `Host` is.
+    /// Set it behind a reverse proxy that rewrites `Host`.
+    #[arg(long, env = "DOORMAN_PUBLIC_ORIGIN")]
+    pub public_origin: Option<String>,
     /// Mark session cookies `Secure` (set when served over HTTPS).
     #[arg(long, env = "DOORMAN_SECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set)]
     pub secure_cookies: bool,
@@ -203,5 +209,23 @@ impl ServeConfig {
             serve: ServeConfig,
         }
         Only::parse_from(["doorman"]).serve
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_demo_only_is_served_unless_asked_for() {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            serve: ServeConfig,
+        }
+        // Given on the command line, so that the test's environment does not decide.
+        assert!(!Only::parse_from(["doorman"]).serve.demo || std::env::var_os("DOORMAN_DEMO").is_some());
+        assert!(Only::parse_from(["doorman", "--demo", "true"]).serve.demo);
+        assert!(!Only::parse_from(["doorman", "--demo", "false"]).serve.demo);
     }
 }

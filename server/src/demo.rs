@@ -2,7 +2,7 @@
 //! pages that embed the collector, and a stand-in for the client's own backend under
 //! `/demo/api/` that forwards each to the ingest API with the demo tenant's key, exactly as
 //! seed 003 tells a client to, acts on the decision, and reports login outcomes as feedback.
-//! On by default, off with `DOORMAN_DEMO=false`.
+//! Off by default, on with `DOORMAN_DEMO=true` (as `scripts/run.sh` sets it).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

@@ -3,6 +3,7 @@
 //! same router the binary serves.
 
 pub mod api;
+pub mod browser_security;
 pub mod cli;
 pub mod config;
 pub mod demo;

@@ -16,12 +16,16 @@ use std::time::Duration;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::browser_security;
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
     let dashboard_ctx =
         DashboardContext { store: state.store.clone(), secure_cookies: state.config.secure_cookies };
-    let context = move || provide_context(dashboard_ctx.clone());
+    let context = move || {
+        provide_context(dashboard_ctx.clone());
+        browser_security::provide_page_policy();
+    };
     let mut router = Router::new()
         .merge(crate::api::router(&state))
         .route("/metrics", get(metrics))
@@ -37,6 +41,8 @@ pub fn router(state: AppState) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .layer(middleware::from_fn_with_state(state.clone(), guard_dashboard))
+        .layer(middleware::from_fn_with_state(state.clone(), browser_security::same_origin))
+        .layer(middleware::from_fn(browser_security::headers))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(state.config.request_timeout_secs),

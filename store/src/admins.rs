@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::credentials::{check_password_policy, decoy_hash, hash_password, verify_password};
+use crate::credentials::{check_password_policy, decoy_hash, hash_password, needs_rehash, verify_password};
 use crate::db::{execute, with_pool};
 use crate::{ids, now_ms, Result, Store, StoreError};
 
@@ -137,7 +137,15 @@ impl Store {
         let stored = row.as_ref().map_or_else(|| decoy_hash().to_string(), |r| r.password_hash.clone());
         let matches = verify_password(password.to_string(), stored).await;
         match row {
-            Some(row) if matches && row.may_sign_in() => Ok(Some(row.into_admin()?)),
+            Some(row) if matches && row.may_sign_in() => {
+                if needs_rehash(&row.password_hash) {
+                    // The password is known only now: the stored hash takes today's cost.
+                    let hash = hash_password(password.to_string()).await?;
+                    let sql = "UPDATE admin_users SET password_hash = $1 WHERE id = $2";
+                    execute!(self, pool => sqlx::query(sql).bind(&hash).bind(&row.id).execute(pool).await)?;
+                }
+                Ok(Some(row.into_admin()?))
+            }
             _ => Ok(None),
         }
     }

@@ -4,31 +4,35 @@ use leptos::prelude::*;
 
 use crate::model::AdminView;
 
-/// Signs in and redirects to the account's home. Failed attempts are counted per account
-/// and per address; past the limit, attempts are refused (429) without checking the
-/// password until the window has passed.
+/// Signs in and redirects to the account's home. Attempts are counted per account and per
+/// address before the password is checked (so that parallel guesses see each other); past the
+/// limit, attempts are refused (429) without checking the password until the window has
+/// passed.
 #[server(prefix = "/rpc", endpoint = "login")]
 pub async fn login(email: String, password: String) -> Result<(), ServerFnError> {
     use super::guard::{client_ip, context, refuse, store_error};
     use crate::auth::session_cookie;
     use doorman_store::admins::Role;
+    use doorman_store::throttle::Attempt;
     use http::StatusCode;
 
     let ctx = context()?;
     let ip = client_ip();
-    if let Some(wait_ms) = ctx.store.login_blocked_for(&email, ip.as_deref()).await.map_err(store_error)? {
-        let minutes = (wait_ms + 59_999) / 60_000;
-        return Err(refuse(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!("Too many failed sign-ins. Try again in {minutes} min."),
-        ));
-    }
+    let at = match ctx.store.begin_login(&email, ip.as_deref()).await.map_err(store_error)? {
+        Attempt::Allowed { at } => at,
+        Attempt::Blocked { wait_ms } => {
+            let minutes = (wait_ms + 59_999) / 60_000;
+            return Err(refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("Too many failed sign-ins. Try again in {minutes} min."),
+            ));
+        }
+    };
     let Some(admin) = ctx.store.authenticate_admin(&email, &password).await.map_err(store_error)? else {
-        ctx.store.record_login_failure(&email, ip.as_deref()).await.map_err(store_error)?;
         tracing::info!(ip = ip.as_deref().unwrap_or("?"), "dashboard sign-in refused");
         return Err(refuse(StatusCode::UNAUTHORIZED, "Wrong email or password."));
     };
-    ctx.store.clear_login_failures(&email).await.map_err(store_error)?;
+    ctx.store.forgive_login(&email, ip.as_deref(), at).await.map_err(store_error)?;
     let token = ctx.store.create_session(&admin.id).await.map_err(store_error)?;
     set_cookie(&session_cookie(&token, ctx.secure_cookies))?;
     leptos_axum::redirect(match admin.role {

@@ -52,10 +52,12 @@ pub fn attach(state: &Shared, form: &JsValue) {
     let document = get(&global(), "document");
     listen(&document, "mousemove", state, |b, e| {
         let now = perf_now();
+        let coord = |name| number(&get(e, name)).unwrap_or(0.0);
         if keep_pointer_sample(b.points.len(), b.points.last().map(|p| p.2), now) {
-            let coord = |name| number(&get(e, name)).unwrap_or(0.0);
             b.points.push((coord("clientX"), coord("clientY"), round(now)));
         }
+        // Every move counts for the input clock; where it lies, only presses tell.
+        record(b, e, Input::Mouse { press: false, x: 0.0, y: 0.0, pixel_ratio: 1.0 });
     });
     listen(form, "keydown", state, |b, _| {
         let now = perf_now();
@@ -67,11 +69,10 @@ pub fn attach(state: &Shared, form: &JsValue) {
     });
     // How the input is driven, on the whole document: keys and pointer events.
     listen(&document, "keydown", state, |b, e| {
-        let (key, code) = (text_of(e, "key"), text_of(e, "code"));
+        let key = string(&get(e, "key")).unwrap_or_default();
         let caps_lock = call(e, "getModifierState", &["CapsLock".into()]).as_bool() == Some(true);
         let input = Input::KeyDown {
             key: &key,
-            code: &code,
             key_code: key_code(e),
             shift: flag(e, "shiftKey"),
             caps_lock,
@@ -79,13 +80,9 @@ pub fn attach(state: &Shared, form: &JsValue) {
         };
         record(b, e, input);
     });
-    listen(&document, "keyup", state, |b, e| {
-        let (key, code) = (text_of(e, "key"), text_of(e, "code"));
-        record(b, e, Input::KeyUp { key: &key, code: &code, key_code: key_code(e) });
-    });
-    listen(&document, "pointerdown", state, |b, e| record(b, e, pointer(e, true)));
-    listen(&document, "pointermove", state, |b, e| record(b, e, pointer(e, false)));
-    listen(&document, "pointerup", state, |b, e| record(b, e, pointer(e, false)));
+    listen(&document, "keyup", state, |b, e| record(b, e, Input::KeyUp { key_code: key_code(e) }));
+    // A press's pointer event, unlike its mouse event, keeps the fractions of its position.
+    listen(&document, "pointerdown", state, |b, e| record(b, e, press(e)));
     listen(form, "paste", state, |b, _| b.pastes = b.pastes.saturating_add(1));
     listen(form, "focusin", state, |b, _| b.focus_changes = b.focus_changes.saturating_add(1));
     listen(form, "touchstart", state, |b, _| b.touches = b.touches.saturating_add(1));
@@ -99,25 +96,21 @@ pub fn attach(state: &Shared, form: &JsValue) {
     });
 }
 
-fn text_of(e: &JsValue, name: &str) -> alloc::string::String {
-    string(&get(e, name)).unwrap_or_default()
+fn key_code(e: &JsValue) -> u32 {
+    number(&get(e, "keyCode")).unwrap_or(0.0) as u32
 }
 
 fn flag(e: &JsValue, name: &str) -> bool {
     get(e, name).as_bool() == Some(true)
 }
 
-fn key_code(e: &JsValue) -> u32 {
-    number(&get(e, "keyCode")).unwrap_or(0.0) as u32
-}
-
-fn pointer(e: &JsValue, press: bool) -> Input<'static> {
+fn press(e: &JsValue) -> Input<'static> {
     if string(&get(e, "pointerType")).as_deref() != Some("mouse") {
         return Input::Touch;
     }
     let coord = |name| number(&get(e, name)).unwrap_or(0.0);
     let pixel_ratio = number(&get(&global(), "devicePixelRatio")).unwrap_or(1.0);
-    Input::Mouse { press, x: coord("clientX"), y: coord("clientY"), pixel_ratio }
+    Input::Mouse { press: true, x: coord("clientX"), y: coord("clientY"), pixel_ratio }
 }
 
 fn record(b: &mut Behavior, e: &JsValue, input: Input) {

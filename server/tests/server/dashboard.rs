@@ -169,3 +169,68 @@ async fn a_client_admin_creates_and_revokes_keys_of_their_tenant_only() {
         .unwrap();
     assert!(!res.status().is_success());
 }
+
+#[tokio::test]
+async fn a_server_function_posted_from_another_origin_is_refused() {
+    let app = TestApp::start().await;
+    app.store.create_admin("root@example.com", "super-secret-pass", Role::SuperAdmin, None).await.unwrap();
+    let login = |origin: Option<&'static str>, fetch_site: Option<&'static str>| {
+        let mut req = app
+            .http
+            .post(app.url("/rpc/login"))
+            .form(&[("email", "root@example.com"), ("password", "super-secret-pass")]);
+        if let Some(origin) = origin {
+            req = req.header("origin", origin);
+        }
+        if let Some(site) = fetch_site {
+            req = req.header("sec-fetch-site", site);
+        }
+        req.send()
+    };
+    for (origin, site) in [(Some("https://evil.example"), Some("cross-site")), (None, Some("cross-site"))] {
+        let res = login(origin, site).await.unwrap();
+        assert_eq!(res.status().as_u16(), 403, "{origin:?} {site:?}");
+        assert!(res.headers().get("set-cookie").is_none());
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "forbidden");
+    }
+    // From the dashboard's own origin, as its form posts: signed in.
+    let ours = app.url("");
+    let ours: &'static str = Box::leak(ours.trim_end_matches('/').to_string().into_boxed_str());
+    let res = login(Some(ours), Some("same-origin")).await.unwrap();
+    assert!(res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .any(|c| c.to_str().unwrap().starts_with("doorman_session=")));
+    // The API for client backends takes no cookie and is not concerned.
+    let res = app.ingest_raw(Some(&app.api_key), serde_json::to_vec(&seed_003_signup()).unwrap()).await;
+    assert_eq!(res.0, 200);
+}
+
+#[tokio::test]
+async fn pages_carry_a_policy_with_a_fresh_nonce_and_cannot_be_framed() {
+    let app = TestApp::start().await;
+    let page = |path: &'static str| app.http.get(app.url(path)).send();
+    let res = page("/login").await.unwrap();
+    let header = |res: &reqwest::Response, name: &str| {
+        res.headers().get(name).map(|v| v.to_str().unwrap().to_string())
+    };
+    assert_eq!(header(&res, "x-content-type-options").as_deref(), Some("nosniff"));
+    assert_eq!(header(&res, "x-frame-options").as_deref(), Some("DENY"));
+    assert!(header(&res, "referrer-policy").is_some());
+    let policy = header(&res, "content-security-policy").unwrap();
+    assert!(policy.contains("frame-ancestors 'none'") && policy.contains("default-src 'self'"), "{policy}");
+    let nonce = policy.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).unwrap().to_string();
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains(&format!("nonce=\"{nonce}\"")),
+        "the page's scripts do not carry the policy's nonce"
+    );
+    let again = header(&page("/login").await.unwrap(), "content-security-policy").unwrap();
+    assert!(!again.contains(&nonce), "a nonce was used twice");
+    // Files and the health check are not framed either.
+    assert!(header(&page("/healthz").await.unwrap(), "content-security-policy")
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
+}

@@ -143,6 +143,7 @@ async fn serve(store: Store, data_dir: PathBuf, options: &Options) -> String {
         data_dir,
         demo: options.demo,
         max_body_bytes: options.max_body_bytes,
+        public_origin: None,
         secure_cookies: false,
         request_timeout_secs: 10,
         rate_limit: options.rate_limit,

@@ -208,6 +208,32 @@ async fn repeated_wrong_passwords_lock_the_account_for_a_while() {
 }
 
 #[tokio::test]
+async fn parallel_wrong_passwords_pass_the_check_no_more_often_than_the_limit() {
+    let app = TestApp::start().await;
+    app.store.create_admin("root@example.com", "super-secret-pass", Role::SuperAdmin, None).await.unwrap();
+    let guesses = (0..50).map(|i| {
+        let request = app
+            .http
+            .post(app.url("/rpc/login"))
+            .header("accept", "application/json")
+            .form(&[("email", "root@example.com"), ("password", &format!("guess number {i}"))]);
+        tokio::spawn(async move { request.send().await.unwrap().status().as_u16() })
+    });
+    let mut statuses = Vec::new();
+    for guess in guesses {
+        statuses.push(guess.await.unwrap());
+    }
+    let checked = statuses.iter().filter(|&&s| s == 401).count();
+    assert!(statuses.iter().all(|&s| s == 401 || s == 429), "{statuses:?}");
+    assert!(
+        checked <= doorman_store::throttle::MAX_PER_ACCOUNT as usize,
+        "{checked} of 50 parallel guesses had their password checked"
+    );
+    // The right password after them is refused until the window has passed.
+    assert!(sign_in(&app, "root@example.com", "super-secret-pass").await.is_none());
+}
+
+#[tokio::test]
 async fn retention_and_erasure_from_the_dashboard() {
     let app = TestApp::start().await;
     let (root, ops) = root_and_acme_ops(&app).await;

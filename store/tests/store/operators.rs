@@ -81,28 +81,95 @@ async fn the_audit_log_is_scoped_to_a_tenant(db: TestDb) {
 }
 
 async fn failed_logins_throttle_the_account_and_the_address(db: TestDb) {
-    use doorman_store::throttle::{MAX_PER_ACCOUNT, MAX_PER_ADDRESS};
+    use doorman_store::throttle::{Attempt, MAX_PER_ACCOUNT, MAX_PER_ADDRESS};
     let store = db.store.clone();
+    let allowed = |a: &Attempt| matches!(a, Attempt::Allowed { .. });
     for _ in 0..MAX_PER_ACCOUNT {
-        assert_eq!(store.login_blocked_for("ops@acme.test", Some("10.0.0.1")).await.unwrap(), None);
-        store.record_login_failure("Ops@acme.test", Some("10.0.0.1")).await.unwrap();
+        assert!(allowed(&store.begin_login("Ops@acme.test", Some("10.0.0.1")).await.unwrap()));
     }
-    let wait = store.login_blocked_for("ops@acme.test", Some("10.0.0.2")).await.unwrap();
-    assert!(wait.is_some_and(|ms| ms > 0), "{wait:?}");
-    // Another account from the same address is still allowed…
-    assert_eq!(store.login_blocked_for("other@acme.test", Some("10.0.0.1")).await.unwrap(), None);
+    let blocked = store.begin_login("ops@acme.test", Some("10.0.0.2")).await.unwrap();
+    assert!(matches!(blocked, Attempt::Blocked { wait_ms } if wait_ms > 0), "{blocked:?}");
+    // Another account from the same address is still allowed, and its success is forgiven…
+    let Attempt::Allowed { at } = store.begin_login("other@acme.test", Some("10.0.0.1")).await.unwrap()
+    else {
+        panic!("another account is blocked");
+    };
+    store.forgive_login("other@acme.test", Some("10.0.0.1"), at).await.unwrap();
     // …until the address itself has failed too often.
     for i in 0..MAX_PER_ADDRESS {
-        store.record_login_failure(&format!("guess{i}@acme.test"), Some("10.0.0.9")).await.unwrap();
+        store.begin_login(&format!("guess{i}@acme.test"), Some("10.0.0.9")).await.unwrap();
     }
-    assert!(store.login_blocked_for("fresh@acme.test", Some("10.0.0.9")).await.unwrap().is_some());
+    assert!(!allowed(&store.begin_login("fresh@acme.test", Some("10.0.0.9")).await.unwrap()));
     store.clear_login_failures("ops@acme.test").await.unwrap();
-    assert_eq!(store.login_blocked_for("ops@acme.test", Some("10.0.0.2")).await.unwrap(), None);
+    assert!(allowed(&store.begin_login("ops@acme.test", Some("10.0.0.2")).await.unwrap()));
+}
+
+async fn parallel_attempts_see_each_other(db: TestDb) {
+    use doorman_store::throttle::{Attempt, MAX_PER_ACCOUNT};
+    let store = db.store.clone();
+    let attempts = (0..50).map(|_| {
+        let store = store.clone();
+        tokio::spawn(async move { store.begin_login("ops@acme.test", Some("10.0.0.1")).await.unwrap() })
+    });
+    let mut allowed = 0;
+    for attempt in attempts {
+        if matches!(attempt.await.unwrap(), Attempt::Allowed { .. }) {
+            allowed += 1;
+        }
+    }
+    assert!(allowed <= MAX_PER_ACCOUNT, "{allowed} of 50 parallel attempts went on to the password");
+    assert!(matches!(store.begin_login("ops@acme.test", None).await.unwrap(), Attempt::Blocked { .. }));
+}
+
+/// A hash of `password` made with a lower cost than today's, as an older release stored it.
+fn weaker_hash(password: &str) -> String {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    use argon2::{Algorithm, Argon2, Params, Version};
+    let weaker = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(8192, 1, 1, None).unwrap());
+    let salt = SaltString::encode_b64(&[7u8; 16]).unwrap();
+    weaker.hash_password(password.as_bytes(), &salt).unwrap().to_string()
+}
+
+async fn stored_hash(db: &TestDb, email: &str, replace_with: Option<&str>) -> String {
+    use sqlx::Connection;
+    let (update, select) = (
+        "UPDATE admin_users SET password_hash = $1 WHERE email = $2",
+        "SELECT password_hash FROM admin_users WHERE email = $1",
+    );
+    if db.url.starts_with("postgres") {
+        let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        if let Some(hash) = replace_with {
+            sqlx::query(update).bind(hash).bind(email).execute(&mut conn).await.unwrap();
+        }
+        sqlx::query_scalar(select).bind(email).fetch_one(&mut conn).await.unwrap()
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+        if let Some(hash) = replace_with {
+            sqlx::query(update).bind(hash).bind(email).execute(&mut conn).await.unwrap();
+        }
+        sqlx::query_scalar(select).bind(email).fetch_one(&mut conn).await.unwrap()
+    }
+}
+
+async fn an_older_hash_takes_todays_cost_at_the_next_sign_in(db: TestDb) {
+    let store = db.store.clone();
+    store.create_admin("ops@acme.test", "long-enough-pw", Role::SuperAdmin, None).await.unwrap();
+    let weaker = weaker_hash("long-enough-pw");
+    stored_hash(&db, "ops@acme.test", Some(&weaker)).await;
+    // A wrong password changes nothing.
+    assert!(store.authenticate_admin("ops@acme.test", "wrong-password").await.unwrap().is_none());
+    assert_eq!(stored_hash(&db, "ops@acme.test", None).await, weaker);
+    assert!(store.authenticate_admin("ops@acme.test", "long-enough-pw").await.unwrap().is_some());
+    let rehashed = stored_hash(&db, "ops@acme.test", None).await;
+    assert!(rehashed.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{rehashed}");
+    assert!(store.authenticate_admin("ops@acme.test", "long-enough-pw").await.unwrap().is_some());
 }
 
 on_both_backends!(TestDb::new =>
+    an_older_hash_takes_todays_cost_at_the_next_sign_in,
     tenants_can_be_renamed_suspended_and_reactivated,
     client_admins_are_listed_disabled_and_reset_within_their_tenant,
     the_audit_log_is_scoped_to_a_tenant,
     failed_logins_throttle_the_account_and_the_address,
+    parallel_attempts_see_each_other,
 );
