@@ -14,6 +14,9 @@ export DOORMAN_ADDR="127.0.0.1:${DOORMAN_E2E_PORT:-3199}"
 export DOORMAN_SITE_ROOT="$root/target/site"
 export DOORMAN_DATA_DIR="$root/data"
 export DOORMAN_DEMO=true
+# The tests stand in for the proxy in front of the demo shop: they say which address each
+# browser comes from.
+export DOORMAN_TRUSTED_PROXIES=127.0.0.1
 
 "$bin" tenant create --slug demo --name "Demo shop"
 echo "client-admin-password" | "$bin" admin create --email client@demo.test --tenant demo

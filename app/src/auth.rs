@@ -16,6 +16,11 @@ pub struct DashboardContext {
     pub secure_cookies: bool,
 }
 
+/// The address a request comes from, as the HTTP layer resolved it (the TCP peer, or what a
+/// trusted proxy forwarded); in the request's extensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub std::net::IpAddr);
+
 pub fn context() -> Result<DashboardContext, ServerFnError> {
     use_context::<DashboardContext>().ok_or_else(|| ServerFnError::new("dashboard context missing"))
 }

@@ -17,6 +17,9 @@ export interface Person {
   name: string;
   // Chromium switches of the person's own setup.
   flags?: string[];
+  // The person's environment: on Linux, Chromium takes its language from LANGUAGE (not from
+  // --lang) and its time zone from TZ.
+  env?: Record<string, string>;
   window: { width: number; height: number };
   // Chrome opens PDFs outside the browser: no PDF viewer in navigator.
   noPdfViewer?: boolean;
@@ -129,10 +132,12 @@ export async function personSignsUp(baseURL: string, person: Person, email: stri
     '--disable-component-update', `--user-data-dir=${profile}`, '--window-position=0,0', `--window-size=${width},${height}`,
     `--proxy-server=http://127.0.0.1:${proxy.port}`, '--proxy-bypass-list=<-loopback>',
     ...(person.flags ?? []), `${baseURL}${CALIBRATE}`,
-  ], { stdio: 'ignore' });
+  ], { stdio: 'ignore', env: { ...process.env, ...person.env } });
   try {
-    // The pointer's first moves over the window, until the calibration page has seen one.
-    await sleep(1500);
+    // The pointer's first moves over the window, until the calibration page has seen one;
+    // after the window has settled (DevTools, when the person opens it, docks beside the page
+    // a moment after the start, and the page is laid out again narrower).
+    await sleep(4000);
     let offset: Awaited<typeof proxy.offset> | undefined;
     proxy.offset.then((o) => { offset = o; });
     for (let i = 0; !offset && i < 40; i++) {

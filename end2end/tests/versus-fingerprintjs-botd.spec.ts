@@ -325,11 +325,14 @@ const hidden = (headless: boolean): LaunchOptions => {
   return { headless, ignoreDefaultArgs, args: args!.filter((a) => !testSwitches.includes(a)) };
 };
 
+// Each on a computer of their own, as people are: their language and time zone differ, so
+// that none is the device of another.
 const PEOPLE: Person[] = [
   { name: 'a person (Chromium as installed)', window: { width: 1280, height: 900 } },
   { name: 'a person: no PDF viewer, small window, German, reduced motion', window: { width: 1000, height: 760 },
-    noPdfViewer: true, flags: ['--lang=de', '--force-prefers-reduced-motion'] },
-  { name: 'a person with DevTools open', window: { width: 1280, height: 1000 }, flags: ['--auto-open-devtools-for-tabs'] },
+    noPdfViewer: true, flags: ['--force-prefers-reduced-motion'], env: { LANGUAGE: 'de', TZ: 'Europe/Berlin' } },
+  { name: 'a person with DevTools open', window: { width: 1280, height: 1000 }, flags: ['--auto-open-devtools-for-tabs'],
+    env: { LANGUAGE: 'en_GB', TZ: 'Europe/London' } },
 ];
 
 // Screens no other file uses, and an address of each setup's own: every setup is a new

@@ -153,11 +153,19 @@ pub struct ServeConfig {
     /// Largest accepted API request body, in bytes.
     #[arg(long, env = "DOORMAN_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
     pub max_body_bytes: usize,
+    /// Reverse proxies (CIDRs, comma-separated) whose `X-Forwarded-For` names the client, for
+    /// the sign-in throttle and the demo; from any other peer the header is ignored.
+    #[arg(long, env = "DOORMAN_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<crate::client_ip::Cidr>,
     /// The dashboard's origin as browsers see it (e.g. `https://doorman.example.com`), against
     /// which state-changing requests' `Origin` is checked; unset, the request's `Host` is.
     /// Set it behind a reverse proxy that rewrites `Host`.
     #[arg(long, env = "DOORMAN_PUBLIC_ORIGIN")]
     pub public_origin: Option<String>,
+    /// A bearer token `/metrics` requires (`Authorization: Bearer …`); unset, it is open, as
+    /// it counts every tenant's traffic, only behind a network that keeps it private.
+    #[arg(long, env = "DOORMAN_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// Mark session cookies `Secure` (set when served over HTTPS).
     #[arg(long, env = "DOORMAN_SECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set)]
     pub secure_cookies: bool,

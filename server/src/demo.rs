@@ -9,8 +9,9 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, StatusCode};
+use app::auth::ClientIp;
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get_service, post};
 use axum::{Extension, Json, Router};
@@ -95,14 +96,10 @@ struct SmsForm {
     fraud_signals: FraudSignals,
 }
 
-/// The end user's IP as a backend behind a proxy reads it.
-fn client_ip(headers: &HeaderMap, connect: Option<Extension<ConnectInfo<SocketAddr>>>) -> Option<String> {
-    headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|v| v.trim().to_string())
-        .or_else(|| connect.map(|Extension(ConnectInfo(addr))| addr.ip().to_string()))
+/// The end user's IP, as the HTTP layer resolved it (behind a trusted proxy, the address it
+/// forwards).
+fn client_ip(client: Option<Extension<ClientIp>>) -> Option<String> {
+    client.map(|Extension(ClientIp(ip))| ip.to_string())
 }
 
 /// Doorman's answer, or the response to pass on when it refused the event (a 422 for a
@@ -208,14 +205,13 @@ fn event(
 
 async fn signup(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    client: Option<Extension<ClientIp>>,
     ApiJson(form): ApiJson<AccountForm>,
 ) -> Result<Response, ApiError> {
     let demo = demo(&state)?;
     // The password stays with the shop: only its hash, never sent to Doorman.
     check_password_policy(&form.password)?;
-    let body = event("SIGNUP", Some(&form.email), client_ip(&headers, connect), form.fraud_signals);
+    let body = event("SIGNUP", Some(&form.email), client_ip(client), form.fraud_signals);
     let fraud = match demo.ingest(&body).await? {
         Scored::Event(fraud) => fraud,
         Scored::Refused(response) => return Ok(response),
@@ -237,12 +233,11 @@ async fn signup(
 
 async fn login(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    client: Option<Extension<ClientIp>>,
     ApiJson(form): ApiJson<AccountForm>,
 ) -> Result<Response, ApiError> {
     let demo = demo(&state)?;
-    let body = event("LOGIN", Some(&form.email), client_ip(&headers, connect), form.fraud_signals);
+    let body = event("LOGIN", Some(&form.email), client_ip(client), form.fraud_signals);
     let fraud = match demo.ingest(&body).await? {
         Scored::Event(fraud) => fraud,
         Scored::Refused(response) => return Ok(response),
@@ -270,12 +265,11 @@ async fn login(
 
 async fn sms(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    client: Option<Extension<ClientIp>>,
     ApiJson(form): ApiJson<SmsForm>,
 ) -> Result<Response, ApiError> {
     let demo = demo(&state)?;
-    let mut body = event("SMS_OTP", None, client_ip(&headers, connect), form.fraud_signals);
+    let mut body = event("SMS_OTP", None, client_ip(client), form.fraud_signals);
     body["phone"] = json!(form.phone);
     let fraud = match demo.ingest(&body).await? {
         Scored::Event(fraud) => fraud,

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod browser_security;
 pub mod cli;
+pub mod client_ip;
 pub mod config;
 pub mod demo;
 pub mod error;

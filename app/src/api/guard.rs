@@ -66,10 +66,7 @@ pub fn request_parts() -> Result<http::request::Parts, ServerFnError> {
 /// it cannot verify).
 pub fn client_ip() -> Option<String> {
     let parts = use_context::<http::request::Parts>()?;
-    parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip().to_string())
+    parts.extensions.get::<crate::auth::ClientIp>().map(|ip| ip.0.to_string())
 }
 
 /// Records a change in the audit log. The change is already made, so a failure to record it

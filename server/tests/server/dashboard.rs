@@ -204,7 +204,12 @@ async fn a_server_function_posted_from_another_origin_is_refused() {
         .iter()
         .any(|c| c.to_str().unwrap().starts_with("doorman_session=")));
     // The API for client backends takes no cookie and is not concerned.
-    let res = app.ingest_raw(Some(&app.api_key), serde_json::to_vec(&seed_003_signup()).unwrap()).await;
+    let res = app
+        .ingest_raw(
+            Some(&app.api_key),
+            serde_json::to_vec(&seed_003_signup("csrf@example.com", "fp-csrf")).unwrap(),
+        )
+        .await;
     assert_eq!(res.0, 200);
 }
 

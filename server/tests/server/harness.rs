@@ -26,6 +26,7 @@ pub struct Options {
     pub max_body_bytes: usize,
     pub rate_limit: u32,
     pub rate_limit_burst: u32,
+    pub metrics_token: Option<String>,
 }
 
 impl Default for Options {
@@ -36,6 +37,7 @@ impl Default for Options {
             max_body_bytes: 64 * 1024,
             rate_limit: 1000,
             rate_limit_burst: 2000,
+            metrics_token: None,
         }
     }
 }
@@ -144,6 +146,8 @@ async fn serve(store: Store, data_dir: PathBuf, options: &Options) -> String {
         demo: options.demo,
         max_body_bytes: options.max_body_bytes,
         public_origin: None,
+        trusted_proxies: Vec::new(),
+        metrics_token: options.metrics_token.clone(),
         secure_cookies: false,
         request_timeout_secs: 10,
         rate_limit: options.rate_limit,

@@ -1,4 +1,4 @@
-use serde_json::json;
+use serde_json::{json, Value};
 
 use doorman_store::on_both_backends;
 
@@ -239,6 +239,27 @@ async fn a_key_over_its_rate_gets_429_with_retry_after() {
     let (_, other_key) = app.store.create_api_key(&app.tenant_id, "second").await.unwrap();
     let body = serde_json::to_vec(&seed_003_signup("other@example.com", "fp")).unwrap();
     assert_eq!(app.ingest_raw(Some(&other_key), body).await.0, 200);
+}
+
+#[tokio::test]
+async fn metrics_can_require_a_bearer_token() {
+    let token = Some("a-long-metrics-token".to_string());
+    let app = TestApp::start_with(Options { metrics_token: token, ..Options::default() }).await;
+    let get = |auth: Option<&'static str>| {
+        let req = app.http.get(app.url("/metrics"));
+        match auth {
+            Some(auth) => req.header("authorization", auth).send(),
+            None => req.send(),
+        }
+    };
+    for wrong in [None, Some("Bearer not-the-token"), Some("a-long-metrics-token")] {
+        let res = get(wrong).await.unwrap();
+        assert_eq!(res.status().as_u16(), 401, "{wrong:?}");
+        assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "unauthorized");
+    }
+    let res = get(Some("Bearer a-long-metrics-token")).await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(res.text().await.unwrap().contains("doorman_decisions_total"));
 }
 
 #[tokio::test]
