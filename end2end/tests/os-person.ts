@@ -11,7 +11,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from '@playwright/test';
-import { chromiumPath, clickHere, moveMouseTo, typeText, xdotool } from './people';
+import { chromiumPath, clickHere, inputGoesTo, moveMouseTo, typeText, xdotool } from './people';
 
 export interface Person {
   name: string;
@@ -23,6 +23,8 @@ export interface Person {
   window: { width: number; height: number };
   // Chrome opens PDFs outside the browser: no PDF viewer in navigator.
   noPdfViewer?: boolean;
+  // The person's own screen: another computer than the tests' (an X server of its own).
+  screen?: { width: number; height: number };
 }
 
 export interface PersonOutcome {
@@ -33,15 +35,19 @@ export interface PersonOutcome {
 const CALIBRATE = '/__person/calibrate';
 const OFFSET = '/__person/offset';
 
-// The proxy's calibration page: on the pointer's first move it reports where the viewport
-// lies on the screen and how large it is, then opens the demo signup.
+// The proxy's calibration page: on each pointer move it reports where the viewport lies on
+// the screen and how large it is, and opens the demo signup once the proxy says the window
+// has settled.
 const CALIBRATION_PAGE = `<!DOCTYPE html><meta charset="utf-8"><title>calibration</title>
 <body style="margin:0;height:100vh"><script>
-document.addEventListener('mousemove', (e) => {
+document.addEventListener('mousemove', async (e) => {
   const body = JSON.stringify({ left: e.screenX - e.clientX, top: e.screenY - e.clientY, width: innerWidth, height: innerHeight });
-  fetch('${OFFSET}', { method: 'POST', body }).then(() => location.replace('/demo'));
-}, { once: true });
+  const answer = await fetch('${OFFSET}', { method: 'POST', body });
+  if (await answer.text() === 'go') location.replace('/demo');
+});
 </script>`;
+
+interface Viewport { left: number; top: number; width: number; height: number }
 
 function deferred<T>() {
   let resolve!: (value: T) => void;
@@ -58,7 +64,8 @@ function readBody(stream: http.IncomingMessage): Promise<Buffer> {
 
 // Forwards the person's requests to the server, with their address added.
 async function startProxy(address: string) {
-  const offset = deferred<{ left: number; top: number; width: number; height: number }>();
+  // The viewport as last reported, and whether the page may go on to the signup.
+  const calibration = { seen: [] as Viewport[], go: false };
   const collectorLoaded = deferred<void>();
   const signup = deferred<PersonOutcome>();
   const server = http.createServer(async (req, res) => {
@@ -69,8 +76,8 @@ async function startProxy(address: string) {
     }
     const body = await readBody(req);
     if (url.pathname === OFFSET) {
-      offset.resolve(JSON.parse(body.toString()));
-      res.writeHead(204).end();
+      calibration.seen.push(JSON.parse(body.toString()));
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(calibration.go ? 'go' : 'wait');
       return;
     }
     const headers = { ...req.headers, 'x-forwarded-for': address };
@@ -88,10 +95,25 @@ async function startProxy(address: string) {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
-  return { port, offset: offset.promise, collectorLoaded: collectorLoaded.promise, signup: signup.promise, close: () => server.close() };
+  return { port, calibration, collectorLoaded: collectorLoaded.promise, signup: signup.promise, close: () => server.close() };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// An X server with a screen of this size, on a display number it picks itself.
+async function startXServer(screen: { width: number; height: number }) {
+  const server = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', `${screen.width}x${screen.height}x24`, '-nolisten', 'tcp'],
+    { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+  const number = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    server.stdio[3]!.on('data', (chunk) => {
+      text += chunk;
+      if (text.includes('\n')) resolve(text.trim());
+    });
+    server.once('exit', () => reject(new Error('Xvfb did not start')));
+  });
+  return { display: `:${number}`, close: () => server.kill() };
+}
 
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([promise, sleep(ms).then(() => { throw new Error(`${what}: nothing within ${ms} ms`); })]);
@@ -126,32 +148,43 @@ export async function personSignsUp(baseURL: string, person: Person, email: stri
       JSON.stringify({ plugins: { always_open_pdf_externally: true } }));
   }
   const { width, height } = person.window;
+  const x11 = person.screen && await startXServer(person.screen);
+  inputGoesTo(x11?.display);
   const browser = spawn(chromiumPath, [
     // Root in a container needs it; a person's Chromium as installed otherwise.
     '--no-sandbox', '--no-first-run', '--no-default-browser-check', '--disable-background-networking',
     '--disable-component-update', `--user-data-dir=${profile}`, '--window-position=0,0', `--window-size=${width},${height}`,
     `--proxy-server=http://127.0.0.1:${proxy.port}`, '--proxy-bypass-list=<-loopback>',
     ...(person.flags ?? []), `${baseURL}${CALIBRATE}`,
-  ], { stdio: 'ignore', env: { ...process.env, ...person.env } });
+  // A process group of its own, so that closing ends its renderers and helpers too.
+  ], { stdio: 'ignore', env: { ...process.env, ...person.env, ...(x11 && { DISPLAY: x11.display }) }, detached: true });
   try {
-    // The pointer's first moves over the window, until the calibration page has seen one;
-    // after the window has settled (DevTools, when the person opens it, docks beside the page
-    // a moment after the start, and the page is laid out again narrower).
-    await sleep(4000);
-    let offset: Awaited<typeof proxy.offset> | undefined;
-    proxy.offset.then((o) => { offset = o; });
-    for (let i = 0; !offset && i < 40; i++) {
-      xdotool('mousemove', 300 + (i % 5) * 7, 400 + (i % 3) * 5);
-      await sleep(250);
+    // The pointer moves over the window until the calibration page has reported the same
+    // viewport for three seconds, at least six seconds after the start: DevTools, when the
+    // person opens it, docks beside the page a few seconds in, and the page is laid out
+    // again narrower.
+    const started = Date.now();
+    const same = (a: Viewport, b: Viewport) => JSON.stringify(a) === JSON.stringify(b);
+    let offset: Viewport | undefined;
+    for (let i = 0; !offset && Date.now() - started < 30_000; i++) {
+      xdotool('mousemove', 300 + (i % 2) * 9, 400 + (i % 2) * 5);
+      await sleep(500);
+      const seen = proxy.calibration.seen;
+      const last = seen.at(-1);
+      if (last && Date.now() - started > 6000 && seen.length >= 6 && seen.slice(-6).every((v) => same(v, last))) {
+        offset = last;
+      }
     }
-    if (!offset) throw new Error(`${person.name}: the calibration page never saw the pointer`);
+    if (!offset) throw new Error(`${person.name}: the calibration page never settled`);
+    proxy.calibration.go = true;
+    xdotool('mousemove', 320, 420);
     await within(proxy.collectorLoaded, 20_000, `${person.name}: the collector`);
     const layout = await layoutOfSignup(baseURL, { width: offset.width, height: offset.height });
     // The form is ready a moment after the collector arrives; a person reads the page first.
     await sleep(1500);
     const at = (box: { x: number; y: number; width: number; height: number }, fx: number, fy: number) =>
       [Math.round(offset!.left + box.x + box.width * fx), Math.round(offset!.top + box.y + box.height * fy)] as const;
-    const started = Date.now();
+    const filling = Date.now();
     await moveMouseTo(...at(layout.email, 0.35, 0.5));
     await sleep(180);
     await clickHere();
@@ -162,7 +195,7 @@ export async function personSignsUp(baseURL: string, person: Person, email: stri
     await clickHere();
     await sleep(300);
     await typeText('a long Passphrase');
-    if (Date.now() - started < 4500) await sleep(4500 - (Date.now() - started));
+    if (Date.now() - filling < 4500) await sleep(4500 - (Date.now() - filling));
     await moveMouseTo(...at(layout.submit, 0.55, 0.45));
     await sleep(200);
     await clickHere();
@@ -170,10 +203,13 @@ export async function personSignsUp(baseURL: string, person: Person, email: stri
   } finally {
     if (browser.exitCode === null) {
       const exited = new Promise((resolve) => browser.once('exit', resolve));
-      browser.kill();
+      process.kill(-browser.pid!, 'SIGTERM');
       await exited;
     }
     proxy.close();
-    fs.rmSync(profile, { recursive: true, force: true });
+    x11?.close();
+    inputGoesTo(undefined);
+    // Helpers that outlive the browser by a moment may still write into the profile.
+    fs.rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
 }

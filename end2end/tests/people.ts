@@ -1,9 +1,6 @@
 // How the browser tests play people: Debian's Chromium, headful inside Xvfb, with the
 // automation switches hidden, moved and typed into through the X server as people do.
 import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { expect, chromium, type Browser, type LaunchOptions, type Locator, type Page } from '@playwright/test';
 
 export type ContextOptions = Parameters<Browser['newContext']>[0];
@@ -32,23 +29,6 @@ export async function humanBrowser(contextOptions: ContextOptions = {}, flags: s
   return { browser, context: await browser.newContext(contextOptions) };
 }
 
-// A person whose Chrome opens PDFs outside the browser, a setting people and company policies
-// turn on: its navigator then lists no plugins and says `pdfViewerEnabled` false. The setting
-// lives in the profile, so this browser has a profile of its own, removed on close.
-export async function humanBrowserWithoutPdfViewer(contextOptions: ContextOptions = {}) {
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'doorman-person-'));
-  fs.mkdirSync(path.join(profile, 'Default'));
-  fs.writeFileSync(path.join(profile, 'Default', 'Preferences'),
-    JSON.stringify({ plugins: { always_open_pdf_externally: true } }));
-  const context = await chromium.launchPersistentContext(profile,
-    { headless: false, ...withoutAutomationSwitches(), ...contextOptions });
-  const close = async () => {
-    await context.close();
-    fs.rmSync(profile, { recursive: true, force: true });
-  };
-  return { context, close };
-}
-
 // ---- A person's input: the operating system's, never an automation protocol's ----
 //
 // Everything a person does here goes through the X server (xdotool under Xvfb), as a real
@@ -56,7 +36,13 @@ export async function humanBrowserWithoutPdfViewer(contextOptions: ContextOption
 
 // One xdotool command; the X server queues it before it returns.
 export function xdotool(...args: (string | number)[]) {
-  execFileSync('xdotool', args.map(String));
+  execFileSync('xdotool', args.map(String), { env: { ...process.env, DISPLAY: display } });
+}
+
+// The X display people's input goes to: the tests' own, or that of a person's computer.
+let display = process.env.DISPLAY;
+export function inputGoesTo(x11Display: string | undefined) {
+  display = x11Display ?? process.env.DISPLAY;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -325,14 +325,15 @@ const hidden = (headless: boolean): LaunchOptions => {
   return { headless, ignoreDefaultArgs, args: args!.filter((a) => !testSwitches.includes(a)) };
 };
 
-// Each on a computer of their own, as people are: their language and time zone differ, so
-// that none is the device of another.
+// Each on a computer of their own, as people are: screens and languages differ, so that
+// none is the device of another.
 const PEOPLE: Person[] = [
   { name: 'a person (Chromium as installed)', window: { width: 1280, height: 900 } },
-  { name: 'a person: no PDF viewer, small window, German, reduced motion', window: { width: 1000, height: 760 },
-    noPdfViewer: true, flags: ['--force-prefers-reduced-motion'], env: { LANGUAGE: 'de', TZ: 'Europe/Berlin' } },
-  { name: 'a person with DevTools open', window: { width: 1280, height: 1000 }, flags: ['--auto-open-devtools-for-tabs'],
-    env: { LANGUAGE: 'en_GB', TZ: 'Europe/London' } },
+  { name: 'a person: no PDF viewer, small window, German, reduced motion', window: { width: 1000, height: 700 },
+    screen: { width: 1366, height: 768 }, noPdfViewer: true, flags: ['--force-prefers-reduced-motion'],
+    env: { LANGUAGE: 'de' } },
+  { name: 'a person with DevTools open', window: { width: 1600, height: 1000 }, screen: { width: 1920, height: 1080 },
+    flags: ['--auto-open-devtools-for-tabs'], env: { LANGUAGE: 'en_GB' } },
 ];
 
 // Screens no other file uses, and an address of each setup's own: every setup is a new
