@@ -1,7 +1,7 @@
 //! Dashboard sessions on the server: the cookie, and who is asking. Server functions call
 //! `api::guard`; the HTTP layer calls [`admin_from_headers`] to redirect page requests.
 
-use doorman_store::admins::{Admin, SESSION_TTL_MS};
+use doorman_store::admins::{Admin, SessionLifetimes};
 use doorman_store::{Store, StoreError};
 use http::header::COOKIE;
 use http::HeaderMap;
@@ -14,6 +14,7 @@ pub const SESSION_COOKIE: &str = "doorman_session";
 pub struct DashboardContext {
     pub store: Store,
     pub secure_cookies: bool,
+    pub sessions: SessionLifetimes,
 }
 
 /// The address a request comes from, as the HTTP layer resolved it (the TCP peer, or what a
@@ -38,20 +39,24 @@ pub fn session_token(headers: &HeaderMap) -> Option<String> {
         .filter(|v| !v.is_empty() && v.len() <= 128)
 }
 
-pub async fn admin_from_headers(store: &Store, headers: &HeaderMap) -> Result<Option<Admin>, StoreError> {
+pub async fn admin_from_headers(
+    store: &Store,
+    sessions: SessionLifetimes,
+    headers: &HeaderMap,
+) -> Result<Option<Admin>, StoreError> {
     match session_token(headers) {
-        Some(token) => store.session_admin(&token).await,
+        Some(token) => store.session_admin(&token, sessions).await,
         None => Ok(None),
     }
 }
 
 /// `Set-Cookie` value of a new session: HttpOnly so page scripts cannot read it, SameSite=Lax
 /// so other sites cannot post forms with it.
-pub fn session_cookie(token: &str, secure: bool) -> String {
+pub fn session_cookie(token: &str, secure: bool, sessions: SessionLifetimes) -> String {
     let secure = if secure { "; Secure" } else { "" };
     format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-        SESSION_TTL_MS / 1000
+        sessions.max_ms / 1000
     )
 }
 

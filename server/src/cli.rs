@@ -38,7 +38,7 @@ pub async fn run() -> ExitCode {
 }
 
 async fn open(db: &DbConfig) -> Result<Store, doorman_store::StoreError> {
-    let store = Store::connect(&db.database_url, db.db_max_connections).await?;
+    let store = Store::connect_with(&db.database_url, db.db_max_connections, db.sqlite_synchronous).await?;
     store.migrate().await?;
     Ok(store)
 }
@@ -234,6 +234,13 @@ pub async fn build_state(store: Store, config: ServeConfig) -> Result<AppState, 
 
 async fn serve(db: &DbConfig, config: ServeConfig) -> CliResult {
     let store = open(db).await?;
+    if let Some(sync) = store.sqlite_synchronous().await? {
+        let survives = match sync {
+            doorman_store::SqliteSync::Normal => "a crash of the process",
+            doorman_store::SqliteSync::Full => "a crash of the process and a power loss",
+        };
+        tracing::info!(synchronous = sync.as_str(), "an acknowledged event survives {survives}");
+    }
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;

@@ -24,6 +24,10 @@ pub struct DbConfig {
     /// makes, the rest (at least two) everything else.
     #[arg(long, env = "DOORMAN_DB_MAX_CONNECTIONS", default_value_t = 16, global = true)]
     pub db_max_connections: u32,
+    /// What a commit to SQLite survives: `normal`, a crash of the process; `full`, a power
+    /// loss too, at the cost of a disk flush per batch of events.
+    #[arg(long, env = "DOORMAN_SQLITE_SYNCHRONOUS", default_value = "normal", global = true)]
+    pub sqlite_synchronous: doorman_store::SqliteSync,
 }
 
 #[derive(Debug, Subcommand)]
@@ -166,6 +170,12 @@ pub struct ServeConfig {
     /// it counts every tenant's traffic, only behind a network that keeps it private.
     #[arg(long, env = "DOORMAN_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Minutes a dashboard session lasts without use.
+    #[arg(long, env = "DOORMAN_SESSION_IDLE_MINUTES", default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..))]
+    pub session_idle_minutes: u32,
+    /// Hours a dashboard session lasts at most, used or not.
+    #[arg(long, env = "DOORMAN_SESSION_MAX_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..))]
+    pub session_max_hours: u32,
     /// Mark session cookies `Secure` (set when served over HTTPS).
     #[arg(long, env = "DOORMAN_SECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set)]
     pub secure_cookies: bool,
@@ -209,6 +219,13 @@ pub struct WebhookConfig {
 }
 
 impl ServeConfig {
+    pub fn session_lifetimes(&self) -> doorman_store::admins::SessionLifetimes {
+        doorman_store::admins::SessionLifetimes {
+            idle_ms: i64::from(self.session_idle_minutes) * 60_000,
+            max_ms: i64::from(self.session_max_hours) * 3_600_000,
+        }
+    }
+
     /// The serve settings from the environment and defaults alone, for a bare `doorman`.
     pub fn from_env() -> Self {
         #[derive(Parser)]

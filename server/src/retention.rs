@@ -28,6 +28,8 @@ pub async fn purge_all(store: &Store, metrics: &Metrics, now: i64) -> Result<Pur
             tokio::time::sleep(PAUSE).await;
         }
     }
+    let sessions = store.delete_expired_sessions(now).await?;
+    tracing::debug!(sessions, "ended dashboard sessions deleted");
     Ok(total)
 }
 

@@ -23,8 +23,11 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
-    let dashboard_ctx =
-        DashboardContext { store: state.store.clone(), secure_cookies: state.config.secure_cookies };
+    let dashboard_ctx = DashboardContext {
+        store: state.store.clone(),
+        secure_cookies: state.config.secure_cookies,
+        sessions: state.config.session_lifetimes(),
+    };
     let context = move || {
         provide_context(dashboard_ctx.clone());
         browser_security::provide_page_policy();
@@ -93,7 +96,7 @@ async fn guard_dashboard(State(state): State<AppState>, req: Request, next: Next
     } else {
         return next.run(req).await;
     };
-    match admin_from_headers(&state.store, req.headers()).await {
+    match admin_from_headers(&state.store, state.config.session_lifetimes(), req.headers()).await {
         Ok(Some(admin)) if admin.role == area => next.run(req).await,
         Ok(Some(admin)) => Redirect::to(match admin.role {
             Role::SuperAdmin => "/admin",

@@ -6,12 +6,14 @@
 //! constant time, and refuses a `t` far from its clock so that a captured request cannot be
 //! replayed later.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use doorman_store::webhooks::DueDelivery;
 use doorman_store::{ids, now_ms, Store};
 use hmac::{Hmac, Mac};
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use sha2::Sha256;
 use tokio::task::JoinSet;
 
@@ -65,6 +67,45 @@ fn is_internal(ip: IpAddr) -> bool {
     }
 }
 
+/// A webhook host that resolved to an address it must not reach.
+#[derive(Debug, thiserror::Error)]
+#[error("{host} resolves to the internal address {address}")]
+struct InternalAddress {
+    host: String,
+    address: IpAddr,
+}
+
+/// The addresses a lookup of `host` gave, unless one of them is internal.
+fn admit(
+    host: &str,
+    addresses: Vec<SocketAddr>,
+    allow_private: bool,
+) -> Result<Vec<SocketAddr>, InternalAddress> {
+    match addresses.iter().find(|a| !allow_private && is_internal(a.ip())) {
+        Some(internal) => Err(InternalAddress { host: host.to_string(), address: internal.ip() }),
+        None => Ok(addresses),
+    }
+}
+
+/// The HTTP client's resolver: a host is looked up once per connection and its addresses
+/// checked in the same step, so the address checked is the address connected to. A check
+/// before the request, with its own lookup, could be answered with a public address and the
+/// connection's lookup with an internal one (DNS rebinding).
+struct CheckedResolver {
+    allow_private: bool,
+}
+
+impl Resolve for CheckedResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let (host, allow_private) = (name.as_str().to_string(), self.allow_private);
+        Box::pin(async move {
+            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let admitted = admit(&host, found, allow_private)?;
+            Ok(Box::new(admitted.into_iter()) as Addrs)
+        })
+    }
+}
+
 /// Why a delivery failed, and whether trying again could help.
 struct Failure {
     status: Option<u16>,
@@ -82,38 +123,33 @@ impl Sender {
     pub fn new(store: Store, config: WebhookConfig) -> Self {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(config.timeout_secs.max(1)))
-            // A redirect could lead to an address the check below never saw.
+            // Each redirect would be resolved and checked too, but a receiver has no reason
+            // to send one.
             .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(CheckedResolver { allow_private: config.allow_private }))
             .user_agent(concat!("Doorman-Webhook/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("the HTTP client builds with static settings");
         Self { store, http, config }
     }
 
-    async fn check_destination(&self, url: &str) -> Result<(), Failure> {
+    /// Refuses what never reaches the resolver: a URL that does not parse, and an address
+    /// given literally.
+    fn check_destination(&self, url: &str) -> Result<(), Failure> {
         let permanent = |error: String| Failure { status: None, error, permanent: true };
         let parsed = reqwest::Url::parse(url).map_err(|e| permanent(format!("invalid URL: {e}")))?;
         let host = parsed.host_str().ok_or_else(|| permanent("URL has no host".into()))?;
-        let port = parsed.port_or_known_default().unwrap_or(443);
-        if self.config.allow_private {
-            return Ok(());
-        }
-        let host = host.trim_start_matches('[').trim_end_matches(']');
-        let addresses = tokio::net::lookup_host((host, port)).await.map_err(|e| Failure {
-            status: None,
-            error: format!("cannot resolve {host}: {e}"),
-            permanent: false,
-        })?;
-        for address in addresses {
-            if is_internal(address.ip()) {
-                return Err(permanent(format!("{host} resolves to the internal address {}", address.ip())));
+        let literal = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>();
+        match literal {
+            Ok(address) if !self.config.allow_private && is_internal(address) => {
+                Err(permanent(format!("{host} is the internal address {address}")))
             }
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     async fn send(&self, delivery: &DueDelivery) -> Result<u16, Failure> {
-        self.check_destination(&delivery.url).await?;
+        self.check_destination(&delivery.url)?;
         let signed = signature(&delivery.secret, now_ms() / 1000, &delivery.payload);
         let response = self
             .http
@@ -125,7 +161,7 @@ impl Sender {
             .body(delivery.payload.clone())
             .send()
             .await
-            .map_err(|e| Failure { status: None, error: format!("request failed: {e}"), permanent: false })?;
+            .map_err(request_failure)?;
         let status = response.status();
         if status.is_success() {
             Ok(status.as_u16())
@@ -187,6 +223,18 @@ impl Sender {
     }
 }
 
+/// A request that got no answer: permanent when its host resolved to an internal address.
+fn request_failure(err: reqwest::Error) -> Failure {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&err);
+    while let Some(cause) = source {
+        if let Some(internal) = cause.downcast_ref::<InternalAddress>() {
+            return Failure { status: None, error: internal.to_string(), permanent: true };
+        }
+        source = cause.source();
+    }
+    Failure { status: None, error: format!("request failed: {err}"), permanent: false }
+}
+
 /// Sends due deliveries every `poll_ms` for as long as the process lives; nothing when it
 /// is 0.
 pub fn spawn(store: Store, config: WebhookConfig) -> Option<tokio::task::JoinHandle<()>> {
@@ -225,6 +273,18 @@ mod tests {
         assert_eq!(retry_at(0, 2, 10_000), Some(60_000));
         assert_eq!(retry_at(0, 5, 10_000), Some(12_960_000));
         assert_eq!(retry_at(0, 6, 10_000), None);
+    }
+
+    #[test]
+    fn a_lookup_with_any_internal_address_is_refused_whole() {
+        let at = |ip: &str| SocketAddr::new(ip.parse().unwrap(), 0);
+        let public = vec![at("93.184.215.14"), at("2606:2800:21f:cb07:6820:80da:af6b:8b2c")];
+        assert_eq!(admit("example.com", public.clone(), false).unwrap(), public);
+        // A rebinding answer mixes a public and an internal address: none is used.
+        let mixed = vec![at("93.184.215.14"), at("127.0.0.1")];
+        let refused = admit("rebind.example", mixed.clone(), false).unwrap_err();
+        assert_eq!(refused.to_string(), "rebind.example resolves to the internal address 127.0.0.1");
+        assert_eq!(admit("rebind.example", mixed.clone(), true).unwrap(), mixed);
     }
 
     #[test]

@@ -79,6 +79,26 @@ impl AdminRow {
 /// How long a dashboard session lasts without a new login.
 pub const SESSION_TTL_MS: i64 = 12 * 60 * 60 * 1000;
 
+/// How long a dashboard session lives: `idle_ms` after its last use, and never more than
+/// `max_ms` after it began.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLifetimes {
+    pub idle_ms: i64,
+    pub max_ms: i64,
+}
+
+impl Default for SessionLifetimes {
+    fn default() -> Self {
+        Self { idle_ms: 2 * 60 * 60 * 1000, max_ms: SESSION_TTL_MS }
+    }
+}
+
+/// A session's end is moved on at most once a minute (a tenth of its idle time if shorter),
+/// so that a busy dashboard does not write on every request.
+fn extend_step_ms(lifetimes: SessionLifetimes) -> i64 {
+    (lifetimes.idle_ms / 10).min(60 * 1000)
+}
+
 fn normalize_email(email: &str) -> Result<String> {
     let email = email.trim().to_lowercase();
     let valid = email.len() <= 254
@@ -151,7 +171,7 @@ impl Store {
     }
 
     /// Starts a session and returns its token; only the token's hash is stored.
-    pub async fn create_session(&self, admin_id: &str) -> Result<String> {
+    pub async fn create_session(&self, admin_id: &str, lifetimes: SessionLifetimes) -> Result<String> {
         let token = ids::random_hex(32);
         let now = now_ms();
         let sql =
@@ -160,27 +180,46 @@ impl Store {
             .bind(ids::sha256_hex(&token))
             .bind(admin_id)
             .bind(now)
-            .bind(now + SESSION_TTL_MS)
+            .bind(now + lifetimes.idle_ms.min(lifetimes.max_ms))
             .execute(pool)
             .await)?;
         Ok(token)
     }
 
-    /// The account behind a live session token, if any.
-    pub async fn session_admin(&self, token: &str) -> Result<Option<Admin>> {
+    /// The account behind a live session token, if any. Its use moves the session's end on
+    /// to `idle_ms` from now, never past `max_ms` from its start.
+    pub async fn session_admin(&self, token: &str, lifetimes: SessionLifetimes) -> Result<Option<Admin>> {
+        let (hash, now) = (ids::sha256_hex(token), now_ms());
+        let extend = "UPDATE sessions SET expires_at = CASE WHEN created_at + $3 < $2 + $4 \
+                      THEN created_at + $3 ELSE $2 + $4 END \
+                      WHERE token_hash = $1 AND expires_at > $2 AND expires_at < $2 + $4 - $5";
+        execute!(self, pool => sqlx::query(extend)
+            .bind(&hash)
+            .bind(now)
+            .bind(lifetimes.max_ms)
+            .bind(lifetimes.idle_ms)
+            .bind(extend_step_ms(lifetimes))
+            .execute(pool)
+            .await)?;
         let sql = "SELECT u.id, u.email, u.role, u.tenant_id, u.password_hash, u.disabled, \
                    t.status AS tenant_status FROM sessions s JOIN admin_users u ON u.id = s.user_id \
                    LEFT JOIN tenants t ON t.id = u.tenant_id \
                    WHERE s.token_hash = $1 AND s.expires_at > $2";
         let row = with_pool!(self, pool => sqlx::query_as::<_, AdminRow>(sql)
-            .bind(ids::sha256_hex(token))
-            .bind(now_ms())
+            .bind(&hash)
+            .bind(now)
             .fetch_optional(pool)
             .await)?;
         match row {
             Some(row) if row.may_sign_in() => Ok(Some(row.into_admin()?)),
             _ => Ok(None),
         }
+    }
+
+    /// Deletes the sessions that have ended by `now`; gives how many.
+    pub async fn delete_expired_sessions(&self, now: i64) -> Result<u64> {
+        let sql = "DELETE FROM sessions WHERE expires_at <= $1";
+        execute!(self, pool => sqlx::query(sql).bind(now).execute(pool).await).map_err(Into::into)
     }
 
     /// The client admins of one tenant, by email.

@@ -11,18 +11,48 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use crate::read_connections::ReadConnections;
 use crate::{Result, StoreError};
 
-/// Settings of every SQLite connection, sqlx's and the event writer's alike. NORMAL is
-/// durable in WAL mode across application crashes, which is what we need. Statement
-/// journals and temporary tables stay in memory: many-row statements inside a transaction
-/// wrote a journal file page by page. Checkpoints are left to `event_writer/checkpoint.rs`,
-/// off the write path.
+/// Settings of every SQLite connection, sqlx's and the event writer's alike, besides
+/// [`SqliteSync`]. Statement journals and temporary tables stay in memory: many-row
+/// statements inside a transaction wrote a journal file page by page. Checkpoints are left to
+/// `event_writer/checkpoint.rs`, off the write path.
 pub(crate) const SQLITE_PRAGMAS: &[(&str, &str)] = &[
-    ("synchronous", "NORMAL"),
     ("busy_timeout", "5000"),
     ("foreign_keys", "ON"),
     ("temp_store", "MEMORY"),
     ("wal_autocheckpoint", "0"),
 ];
+
+/// What a committed SQLite write survives (`PRAGMA synchronous`, in WAL mode).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SqliteSync {
+    /// A crash of the process (SIGKILL, a panic, the OOM killer): the commit is in the
+    /// operating system's hands. A power loss can take the last commits.
+    #[default]
+    Normal,
+    /// A power loss too: every commit waits for the disk.
+    Full,
+}
+
+impl SqliteSync {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SqliteSync::Normal => "NORMAL",
+            SqliteSync::Full => "FULL",
+        }
+    }
+}
+
+impl FromStr for SqliteSync {
+    type Err = String;
+
+    fn from_str(text: &str) -> std::result::Result<Self, String> {
+        match text.to_ascii_lowercase().as_str() {
+            "normal" => Ok(SqliteSync::Normal),
+            "full" => Ok(SqliteSync::Full),
+            _ => Err(format!("{text}: expected normal or full")),
+        }
+    }
+}
 
 #[derive(Clone)]
 pub(crate) enum Pool {
@@ -95,11 +125,17 @@ impl Store {
     /// Connects to `url` (`sqlite:PATH` or `postgres://...`). A SQLite file is created when
     /// missing. Does not migrate: call [`Store::migrate`].
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
+        Self::connect_with(url, max_connections, SqliteSync::default()).await
+    }
+
+    /// Like [`Store::connect`], with SQLite's durability `sync` (PostgreSQL's is the server's).
+    pub async fn connect_with(url: &str, max_connections: u32, sync: SqliteSync) -> Result<Self> {
         if url.starts_with("sqlite:") {
             let mut options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 // WAL lets the dashboard read while ingest writes.
-                .journal_mode(SqliteJournalMode::Wal);
+                .journal_mode(SqliteJournalMode::Wal)
+                .pragma("synchronous", sync.as_str());
             for (name, value) in SQLITE_PRAGMAS {
                 options = options.pragma(*name, *value);
             }
@@ -124,7 +160,7 @@ impl Store {
                 .test_before_acquire(false)
                 .connect_with(options.clone())
                 .await?;
-            let events = crate::event_writer::BatchWriter::sqlite(options.get_filename())?;
+            let events = crate::event_writer::BatchWriter::sqlite(options.get_filename(), sync)?;
             Ok(Self {
                 pool: Pool::Sqlite(readers),
                 writer: Pool::Sqlite(writer),
@@ -182,6 +218,16 @@ impl Store {
     }
 
     /// Whether the database answers: what `/readyz` reports.
+    /// What a commit survives on this store, for the log at start: SQLite's `synchronous`,
+    /// or `None` on PostgreSQL, where the server's settings decide.
+    pub async fn sqlite_synchronous(&self) -> Result<Option<SqliteSync>> {
+        let Pool::Sqlite(pool) = &self.pool else {
+            return Ok(None);
+        };
+        let level: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(pool).await?;
+        Ok(Some(if level >= 2 { SqliteSync::Full } else { SqliteSync::Normal }))
+    }
+
     pub async fn ping(&self) -> Result<()> {
         execute!(self, pool => sqlx::query("SELECT 1").execute(pool).await)?;
         Ok(())
@@ -214,7 +260,7 @@ fn redact(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use super::{redact, SqliteSync};
 
     #[test]
     fn redacts_credentials() {
@@ -223,6 +269,19 @@ mod tests {
     }
 
     /// The event writer opens the file a second time, which an in-memory database has not.
+    #[tokio::test]
+    async fn sqlite_durability_is_a_setting() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, sync) in [("normal.db", SqliteSync::Normal), ("full.db", SqliteSync::Full)] {
+            let url = format!("sqlite:{}", dir.path().join(name).display());
+            let store = super::Store::connect_with(&url, 2, sync).await.unwrap();
+            assert_eq!(store.sqlite_synchronous().await.unwrap(), Some(sync));
+            store.close().await;
+        }
+        assert_eq!("FULL".parse::<SqliteSync>(), Ok(SqliteSync::Full));
+        assert!("off".parse::<SqliteSync>().is_err(), "a setting that loses commits is not offered");
+    }
+
     #[tokio::test]
     async fn in_memory_sqlite_is_refused_with_a_clear_error() {
         for url in ["sqlite::memory:", "sqlite://:memory:", "sqlite://?mode=memory&cache=shared"] {

@@ -1,5 +1,5 @@
 //! Erasure of one end user of a tenant, for deletion requests: their events, their device
-//! links, and the visitors left with nobody.
+//! links, the visitors left with nobody, and their name where they referred someone.
 
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +14,17 @@ pub struct Erased {
     pub events: u64,
     pub device_links: u64,
     pub visitors: u64,
+}
+
+/// What stands where an erased user was named in another user's event.
+pub const ERASED: &str = "[erased]";
+
+/// How the audit log names an erased user: an opaque reference, the same for the same user
+/// of the same tenant (so that a second request can be matched to the first), from which the
+/// identifier cannot be read back.
+pub fn erasure_reference(tenant_id: &str, user: &str) -> String {
+    let digest = crate::ids::sha256_hex(&format!("{tenant_id}\u{0}{}", user.trim()));
+    format!("user#{}", &digest[..16])
 }
 
 /// Checks a user id taken from a URL or a form: the same bounds as `externalUserId`.
@@ -42,6 +53,11 @@ impl Store {
         let visitor = format!("DELETE FROM visitors WHERE tenant_id = $1 AND id = $2 AND {orphan}");
         let keys = "DELETE FROM visitor_keys WHERE tenant_id = $1 AND visitor_id = $2";
         let deliveries = "DELETE FROM webhook_deliveries WHERE tenant_id = $1 AND user_key = $2";
+        // Where the user referred someone else, that event stays (it is the referee's), but
+        // not who referred: its column, and its checks' details that name the referrer.
+        let referred =
+            "UPDATE events SET referrer_user_id = NULL, checks_json = REPLACE(checks_json, $2, $3) \
+            WHERE tenant_id = $1 AND referrer_user_id = $2";
         let erased = with_writer!(self, pool => {
             // Deletes come first: a SQLite transaction that starts by writing never has to
             // upgrade a read lock, which concurrent ingest could refuse.
@@ -51,6 +67,7 @@ impl Store {
             let linked: Vec<String> = sqlx::query_scalar(links).bind(tenant_id).bind(user).fetch_all(&mut *tx).await?;
             let device_links = linked.len() as u64;
             sqlx::query(deliveries).bind(tenant_id).bind(user).execute(&mut *tx).await?;
+            sqlx::query(referred).bind(tenant_id).bind(user).bind(ERASED).execute(&mut *tx).await?;
             touched.extend(linked);
             touched.sort();
             touched.dedup();

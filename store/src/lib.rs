@@ -34,7 +34,7 @@ pub mod throttle;
 pub mod visitors;
 pub mod webhooks;
 
-pub use db::Store;
+pub use db::{SqliteSync, Store};
 pub use error::StoreError;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -42,7 +42,8 @@ pub async fn erase_user(user: String) -> Result<ErasedRow, ServerFnError> {
         "{} events, {} device links, {} visitors removed",
         erased.events, erased.device_links, erased.visitors
     );
-    audit(&admin, Some(&tenant_id), "user.erase", user.trim(), &detail).await;
+    let reference = doorman_store::erasure::erasure_reference(&tenant_id, &user);
+    audit(&admin, Some(&tenant_id), "user.erase", &reference, &detail).await;
     Ok(ErasedRow {
         user: user.trim().to_string(),
         events: erased.events,

@@ -35,7 +35,7 @@ pub fn store_error(err: StoreError) -> ServerFnError {
 pub async fn require_admin() -> Result<Admin, ServerFnError> {
     let ctx = context()?;
     let parts = request_parts()?;
-    crate::auth::admin_from_headers(&ctx.store, &parts.headers)
+    crate::auth::admin_from_headers(&ctx.store, ctx.sessions, &parts.headers)
         .await
         .map_err(store_error)?
         .ok_or_else(|| refuse(StatusCode::UNAUTHORIZED, "not signed in"))

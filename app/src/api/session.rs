@@ -33,8 +33,8 @@ pub async fn login(email: String, password: String) -> Result<(), ServerFnError>
         return Err(refuse(StatusCode::UNAUTHORIZED, "Wrong email or password."));
     };
     ctx.store.forgive_login(&email, ip.as_deref(), at).await.map_err(store_error)?;
-    let token = ctx.store.create_session(&admin.id).await.map_err(store_error)?;
-    set_cookie(&session_cookie(&token, ctx.secure_cookies))?;
+    let token = ctx.store.create_session(&admin.id, ctx.sessions).await.map_err(store_error)?;
+    set_cookie(&session_cookie(&token, ctx.secure_cookies, ctx.sessions))?;
     leptos_axum::redirect(match admin.role {
         Role::SuperAdmin => "/admin",
         Role::ClientAdmin => "/client-admin",
@@ -87,8 +87,9 @@ pub async fn current_admin() -> Result<Option<AdminView>, ServerFnError> {
     use doorman_store::admins::Role;
 
     let ctx = context()?;
-    let Some(admin) =
-        crate::auth::admin_from_headers(&ctx.store, &request_parts()?.headers).await.map_err(store_error)?
+    let Some(admin) = crate::auth::admin_from_headers(&ctx.store, ctx.sessions, &request_parts()?.headers)
+        .await
+        .map_err(store_error)?
     else {
         return Ok(None);
     };

@@ -27,6 +27,8 @@ pub struct Options {
     pub rate_limit: u32,
     pub rate_limit_burst: u32,
     pub metrics_token: Option<String>,
+    /// Webhooks may reach loopback, where the tests' receivers listen.
+    pub webhooks_to_private: bool,
 }
 
 impl Default for Options {
@@ -38,6 +40,7 @@ impl Default for Options {
             rate_limit: 1000,
             rate_limit_burst: 2000,
             metrics_token: None,
+            webhooks_to_private: true,
         }
     }
 }
@@ -146,6 +149,8 @@ async fn serve(store: Store, data_dir: PathBuf, options: &Options) -> String {
         demo: options.demo,
         max_body_bytes: options.max_body_bytes,
         public_origin: None,
+        session_idle_minutes: 120,
+        session_max_hours: 12,
         trusted_proxies: Vec::new(),
         metrics_token: options.metrics_token.clone(),
         secure_cookies: false,
@@ -155,7 +160,12 @@ async fn serve(store: Store, data_dir: PathBuf, options: &Options) -> String {
         retention_interval_secs: 0,
         reputation_refresh_ms: 100,
         // The tests' receivers listen on loopback, and retries come quickly.
-        webhooks: WebhookConfig { poll_ms: 50, retry_base_ms: 200, timeout_secs: 2, allow_private: true },
+        webhooks: WebhookConfig {
+            poll_ms: 50,
+            retry_base_ms: 200,
+            timeout_secs: 2,
+            allow_private: options.webhooks_to_private,
+        },
     };
     let state = build_state(store, config).await.unwrap();
     doorman_server::webhooks::spawn(state.store.clone(), state.config.webhooks.clone());

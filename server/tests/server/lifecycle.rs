@@ -61,7 +61,8 @@ async fn export_and_erasure_through_the_api(app: TestApp) {
         call(&app, reqwest::Method::GET, "/api/v1/users/ada@example.com/export", &app.api_key).await;
     assert_eq!(status, 404);
     let audit = app.store.audit_entries(AuditScope::Tenant(&app.tenant_id), None, 10).await.unwrap();
-    assert_eq!((audit[0].action.as_str(), audit[0].target.as_str()), ("user.erase", "ada@example.com"));
+    assert_eq!(audit[0].action, "user.erase");
+    assert_eq!(audit[0].target, doorman_store::erasure::erasure_reference(&app.tenant_id, "ada@example.com"));
     assert!(audit[0].detail.contains("2 events"), "{}", audit[0].detail);
 
     // Device reuse now counts Bob alone on the shared device.
@@ -74,6 +75,74 @@ async fn export_and_erasure_through_the_api(app: TestApp) {
     assert_eq!(res.status().as_u16(), 401);
 }
 on_both_backends!(TestApp::on => export_and_erasure_through_the_api);
+
+/// Every (table, column) of the database whose text contains `needle`.
+async fn columns_containing(app: &TestApp, needle: &str) -> Vec<String> {
+    use sqlx::Connection;
+    let pattern = format!("%{needle}%");
+    let mut found = Vec::new();
+    macro_rules! search {
+        ($conn:expr, $columns:expr) => {{
+            let columns: Vec<(String, String)> =
+                sqlx::query_as($columns).fetch_all(&mut $conn).await.unwrap();
+            assert!(columns.len() > 20, "too few columns read: {columns:?}");
+            for (table, column) in columns {
+                let sql =
+                    format!("SELECT COUNT(*) FROM \"{table}\" WHERE CAST(\"{column}\" AS TEXT) LIKE $1");
+                let n: i64 = sqlx::query_scalar(&sql).bind(&pattern).fetch_one(&mut $conn).await.unwrap();
+                if n > 0 {
+                    found.push(format!("{table}.{column}"));
+                }
+            }
+        }};
+    }
+    if app.db.url.starts_with("postgres") {
+        let mut conn = sqlx::PgConnection::connect(&app.db.url).await.unwrap();
+        search!(
+            conn,
+            "SELECT table_name::text, column_name::text FROM information_schema.columns \
+                       WHERE table_schema = current_schema()"
+        );
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(&app.db.url).await.unwrap();
+        search!(
+            conn,
+            "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'"
+        );
+    }
+    found
+}
+
+/// Erasure leaves the user nowhere: not in their events, devices or deliveries, not where
+/// they referred someone (the referee's event and its checks), not in the audit log, which
+/// records the erasure by an opaque reference.
+async fn an_erased_user_is_in_no_table(app: TestApp) {
+    let zoe = "zoe-7731";
+    let mut own = signup("zoe@example.com", "fp-family");
+    own["externalUserId"] = zoe.into();
+    assert_eq!(app.ingest(&own).await.0, 200);
+    let mut referral = signup("max@example.com", "fp-family");
+    referral["type"] = "REFERRAL".into();
+    referral["externalUserId"] = "max-1".into();
+    referral["referrerUserId"] = zoe.into();
+    let (_, referred) = app.ingest(&referral).await;
+    assert!(referred["triggeredRules"].to_string().contains("SELF_REFERRAL"), "{referred}");
+    assert!(!columns_containing(&app, zoe).await.is_empty(), "the search finds nothing at all");
+
+    let (status, body) =
+        call(&app, reqwest::Method::DELETE, &format!("/api/v1/users/{zoe}"), &app.api_key).await;
+    assert_eq!(status, 200, "{body}");
+    for needle in [zoe, "zoe@example.com"] {
+        assert_eq!(columns_containing(&app, needle).await, Vec::<String>::new(), "{needle} is still stored");
+    }
+    // Max's referral stays, without its referrer.
+    let (status, export) = call(&app, reqwest::Method::GET, "/api/v1/users/max-1/export", &app.api_key).await;
+    assert_eq!(status, 200, "{export}");
+    assert!(export["events"][0]["referrerUserId"].is_null(), "{export}");
+    let audit = app.store.audit_entries(AuditScope::Tenant(&app.tenant_id), None, 10).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "user.erase" && e.target.starts_with("user#")), "{audit:?}");
+}
+on_both_backends!(TestApp::on => an_erased_user_is_in_no_table);
 
 #[tokio::test]
 async fn the_retention_purge_removes_expired_events_and_counts_them() {

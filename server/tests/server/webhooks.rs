@@ -11,7 +11,7 @@ use axum::Router;
 use doorman_store::on_both_backends;
 use serde_json::Value;
 
-use crate::harness::{seed_003_signup, TestApp};
+use crate::harness::{seed_003_signup, Options, TestApp};
 
 #[derive(Default)]
 struct Inbox {
@@ -188,6 +188,40 @@ on_both_backends!(TestApp::on =>
     a_failing_receiver_gets_the_delivery_again,
     deliveries_stay_inside_their_tenant,
 );
+
+/// As in production, where webhooks may not reach this host or its networks: a name that
+/// resolves to loopback is refused when the connection resolves it, and a literal address
+/// before; the receiver hears nothing and the delivery is given up, not retried.
+#[tokio::test]
+async fn webhooks_to_internal_addresses_are_refused_when_they_connect() {
+    let app = TestApp::start_with(Options { webhooks_to_private: false, ..Options::default() }).await;
+    let (url, inbox) = receiver(0).await;
+    let by_name = url.replace("127.0.0.1", "localhost");
+    app.store.create_webhook(&app.tenant_id, &by_name, "BLOCK").await.unwrap();
+    let globex = app.store.create_tenant("globex", "Globex").await.unwrap();
+    app.store.create_webhook(&globex.id, &url, "BLOCK").await.unwrap();
+    let (_, globex_key) = app.store.create_api_key(&globex.id, "backend").await.unwrap();
+    blocked_signup(&app).await;
+    for email in ["ada@example.com", "bob@example.org"] {
+        let body = serde_json::to_vec(&seed_003_signup(email, "fp-globex")).unwrap();
+        app.ingest_raw(Some(&globex_key), body).await;
+    }
+    let mut errors = Vec::new();
+    for _ in 0..100 {
+        let acme = app.store.list_webhooks(&app.tenant_id).await.unwrap();
+        let globex = app.store.list_webhooks(&globex.id).await.unwrap();
+        if acme[0].failed == 1 && globex[0].failed == 1 {
+            errors = vec![acme[0].last_error.clone().unwrap(), globex[0].last_error.clone().unwrap()];
+            assert_eq!((acme[0].pending, globex[0].pending), (0, 0), "given up, not retried");
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(errors.len(), 2, "the deliveries were not refused");
+    assert!(errors[0].starts_with("localhost resolves to the internal address"), "{errors:?}");
+    assert!(errors[1].starts_with("127.0.0.1 is the internal address"), "{errors:?}");
+    assert!(inbox.lock().unwrap().received.is_empty(), "a refused delivery reached the receiver");
+}
 
 #[tokio::test]
 async fn client_admins_manage_their_webhooks_from_the_dashboard() {

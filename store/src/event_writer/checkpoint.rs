@@ -44,8 +44,8 @@ const TAIL_FRAMES: i64 = 256;
 const TAIL_ROUNDS: usize = 4;
 
 /// Starts the thread that checkpoints the database at `path` until the event writer is gone.
-pub(super) fn spawn(path: &Path, writer: mpsc::WeakSender<Task>) -> Result<()> {
-    let conn = open(path)?;
+pub(super) fn spawn(path: &Path, writer: mpsc::WeakSender<Task>, sync: crate::db::SqliteSync) -> Result<()> {
+    let conn = open(path, sync)?;
     std::thread::Builder::new()
         .name("sqlite-checkpoint".into())
         .spawn(move || loop {

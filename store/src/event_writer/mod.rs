@@ -107,10 +107,10 @@ impl BatchWriter {
     }
 
     /// Starts the writer thread on the SQLite database at `path`, which must exist.
-    pub(crate) fn sqlite(path: &Path) -> Result<Self> {
+    pub(crate) fn sqlite(path: &Path, sync: crate::db::SqliteSync) -> Result<Self> {
         let (tasks, queue) = mpsc::channel(QUEUE);
-        sqlite::spawn(path, queue)?;
-        checkpoint::spawn(path, tasks.downgrade())?;
+        sqlite::spawn(path, queue, sync)?;
+        checkpoint::spawn(path, tasks.downgrade(), sync)?;
         Ok(Self::Sqlite(tasks))
     }
 

@@ -22,7 +22,7 @@ use rusqlite::{Connection, Row, Statement, TransactionBehavior};
 use tokio::sync::mpsc;
 
 use super::{EventWrite, Job, INSERT_EVENT, KEY_OWNER, LINK_USER, MAX_BATCH, TOUCH_KEY};
-use crate::db::SQLITE_PRAGMAS;
+use crate::db::{SqliteSync, SQLITE_PRAGMAS};
 use crate::visitors::{LINK_KEY, UPSERT_VISITOR};
 use crate::webhooks::ENQUEUE_DELIVERIES;
 use crate::{Result, StoreError};
@@ -42,8 +42,8 @@ pub(crate) enum Task {
 
 /// Opens the writer's connection to the database at `path` and starts the thread that
 /// serves the queue until every sender is gone.
-pub(super) fn spawn(path: &Path, queue: mpsc::Receiver<Task>) -> Result<()> {
-    let mut conn = open(path)?;
+pub(super) fn spawn(path: &Path, queue: mpsc::Receiver<Task>, sync: SqliteSync) -> Result<()> {
+    let mut conn = open(path, sync)?;
     conn.set_prepared_statement_cache_capacity(32);
     // Reads of pages not in the cache come from the mapped file instead of a system call
     // and a copy each: at a million events most of an event's index pages are not, and
@@ -58,11 +58,12 @@ pub(super) fn spawn(path: &Path, queue: mpsc::Receiver<Task>) -> Result<()> {
 }
 
 /// A connection to the database at `path` with the store's settings.
-pub(super) fn open(path: &Path) -> Result<Connection> {
+pub(super) fn open(path: &Path, sync: SqliteSync) -> Result<Connection> {
     let conn = Connection::open(path)?;
     for (name, value) in SQLITE_PRAGMAS {
         conn.pragma_update(None, name, value)?;
     }
+    conn.pragma_update(None, "synchronous", sync.as_str())?;
     Ok(conn)
 }
 

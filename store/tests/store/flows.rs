@@ -74,11 +74,11 @@ async fn admins_and_sessions(db: TestDb) {
     let signed_in = store.authenticate_admin("ops@acme.test", "long-enough-pw").await.unwrap().unwrap();
     assert_eq!(signed_in.tenant_id.as_deref(), Some(acme.id.as_str()));
 
-    let token = store.create_session(&ops.id).await.unwrap();
-    assert_eq!(store.session_admin(&token).await.unwrap().unwrap().id, ops.id);
-    assert!(store.session_admin("forged").await.unwrap().is_none());
+    let token = store.create_session(&ops.id, Default::default()).await.unwrap();
+    assert_eq!(store.session_admin(&token, Default::default()).await.unwrap().unwrap().id, ops.id);
+    assert!(store.session_admin("forged", Default::default()).await.unwrap().is_none());
     store.delete_session(&token).await.unwrap();
-    assert!(store.session_admin(&token).await.unwrap().is_none());
+    assert!(store.session_admin(&token, Default::default()).await.unwrap().is_none());
 }
 on_both_backends!(TestDb::new => admins_and_sessions);
 

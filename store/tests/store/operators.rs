@@ -14,7 +14,7 @@ async fn tenants_can_be_renamed_suspended_and_reactivated(db: TestDb) {
         .create_admin("ops@acme.test", "long-enough-pw", Role::ClientAdmin, Some(&acme.id))
         .await
         .unwrap();
-    let token = store.create_session(&ops.id).await.unwrap();
+    let token = store.create_session(&ops.id, Default::default()).await.unwrap();
 
     store.rename_tenant(&acme.id, "  Acme Corp ").await.unwrap();
     assert_eq!(store.tenant_by_id(&acme.id).await.unwrap().unwrap().name, "Acme Corp");
@@ -24,11 +24,11 @@ async fn tenants_can_be_renamed_suspended_and_reactivated(db: TestDb) {
     store.set_tenant_active(&acme.id, false).await.unwrap();
     assert!(!store.authenticate_api_key(&key).await.unwrap().unwrap().tenant_active);
     assert!(store.authenticate_admin("ops@acme.test", "long-enough-pw").await.unwrap().is_none());
-    assert!(store.session_admin(&token).await.unwrap().is_none());
+    assert!(store.session_admin(&token, Default::default()).await.unwrap().is_none());
 
     store.set_tenant_active(&acme.id, true).await.unwrap();
     assert!(store.authenticate_api_key(&key).await.unwrap().unwrap().tenant_active);
-    assert!(store.session_admin(&token).await.unwrap().is_some());
+    assert!(store.session_admin(&token, Default::default()).await.unwrap().is_some());
 }
 
 async fn client_admins_are_listed_disabled_and_reset_within_their_tenant(db: TestDb) {
@@ -49,19 +49,22 @@ async fn client_admins_are_listed_disabled_and_reset_within_their_tenant(db: Tes
         store.set_client_admin_disabled(&globex.id, &ops.id, true).await,
         Err(StoreError::NotFound(_))
     ));
-    let token = store.create_session(&ops.id).await.unwrap();
+    let token = store.create_session(&ops.id, Default::default()).await.unwrap();
     store.set_client_admin_disabled(&acme.id, &ops.id, true).await.unwrap();
-    assert!(store.session_admin(&token).await.unwrap().is_none());
+    assert!(store.session_admin(&token, Default::default()).await.unwrap().is_none());
     assert!(store.authenticate_admin("ops@acme.test", "long-enough-pw").await.unwrap().is_none());
     store.set_client_admin_disabled(&acme.id, &ops.id, false).await.unwrap();
 
-    let token = store.create_session(&ops.id).await.unwrap();
+    let token = store.create_session(&ops.id, Default::default()).await.unwrap();
     assert!(matches!(
         store.reset_client_admin_password(&acme.id, &ops.id, "short").await,
         Err(StoreError::Invalid(_))
     ));
     store.reset_client_admin_password(&acme.id, &ops.id, "a-new-long-password").await.unwrap();
-    assert!(store.session_admin(&token).await.unwrap().is_none(), "a reset ends the sessions");
+    assert!(
+        store.session_admin(&token, Default::default()).await.unwrap().is_none(),
+        "a reset ends the sessions"
+    );
     assert!(store.authenticate_admin("ops@acme.test", "long-enough-pw").await.unwrap().is_none());
     assert!(store.authenticate_admin("ops@acme.test", "a-new-long-password").await.unwrap().is_some());
 }
@@ -165,7 +168,41 @@ async fn an_older_hash_takes_todays_cost_at_the_next_sign_in(db: TestDb) {
     assert!(store.authenticate_admin("ops@acme.test", "long-enough-pw").await.unwrap().is_some());
 }
 
+async fn sessions_end_when_idle_and_at_their_limit(db: TestDb) {
+    use doorman_store::admins::SessionLifetimes;
+    use std::time::Duration;
+    let store = db.store.clone();
+    let ops = store.create_admin("ops@acme.test", "long-enough-pw", Role::SuperAdmin, None).await.unwrap();
+    let pause = |ms| tokio::time::sleep(Duration::from_millis(ms));
+
+    // Used within its idle time, a session lives on past it; left alone, it ends.
+    let idle = SessionLifetimes { idle_ms: 1_000, max_ms: 60_000 };
+    let token = store.create_session(&ops.id, idle).await.unwrap();
+    pause(600).await;
+    assert!(store.session_admin(&token, idle).await.unwrap().is_some());
+    pause(600).await;
+    assert!(store.session_admin(&token, idle).await.unwrap().is_some(), "its use moved its end on");
+    pause(1_200).await;
+    assert!(store.session_admin(&token, idle).await.unwrap().is_none(), "idle too long");
+
+    // However often it is used, it ends at its limit.
+    let capped = SessionLifetimes { idle_ms: 1_000, max_ms: 1_500 };
+    let token = store.create_session(&ops.id, capped).await.unwrap();
+    for _ in 0..4 {
+        assert!(store.session_admin(&token, capped).await.unwrap().is_some());
+        pause(300).await;
+    }
+    pause(400).await;
+    assert!(store.session_admin(&token, capped).await.unwrap().is_none(), "past its limit");
+
+    // Ended sessions are deleted by the background purge, live ones kept.
+    let live = store.create_session(&ops.id, SessionLifetimes::default()).await.unwrap();
+    assert_eq!(store.delete_expired_sessions(doorman_store::now_ms()).await.unwrap(), 2);
+    assert!(store.session_admin(&live, SessionLifetimes::default()).await.unwrap().is_some());
+}
+
 on_both_backends!(TestDb::new =>
+    sessions_end_when_idle_and_at_their_limit,
     an_older_hash_takes_todays_cost_at_the_next_sign_in,
     tenants_can_be_renamed_suspended_and_reactivated,
     client_admins_are_listed_disabled_and_reset_within_their_tenant,
