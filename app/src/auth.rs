@@ -81,8 +81,9 @@ mod tests {
 
     #[test]
     fn cookie_flags() {
-        let c = session_cookie("t", true);
+        let c = session_cookie("t", true, SessionLifetimes { idle_ms: 60_000, max_ms: 7_200_000 });
         assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.ends_with("; Secure"));
+        assert!(c.contains("Max-Age=7200"), "the cookie lasts as long as the session may: {c}");
         assert!(clear_session_cookie(false).contains("Max-Age=0"));
     }
 }
