@@ -209,7 +209,7 @@ interface Device { screen: { width: number; height: number }; address: string }
 
 interface Setup {
   name: string;
-  fill: 'person' | 'script';
+  fill: 'person' | 'careful' | 'script';
   webdriver: boolean;
   open: (device: Device) => Promise<Launched>;
 }
@@ -281,6 +281,56 @@ async function tutorialHumanEmulation(page: AnyPage, email: string) {
   await page.click('form#signup button[type="submit"]');
 }
 
+// What an attacker who has read how Doorman judges input would write: the pointer moved in
+// curves to whole-pixel points off each element's centre, every press and key held for a
+// varying time, pauses of varying length between keys, Shift held for capitals and symbols.
+// Only what the protocol itself does to the events is left to tell.
+async function carefulEmulation(page: AnyPage, email: string) {
+  const started = Date.now();
+  let at = { x: 400, y: 300 };
+  const moveTo = async (x: number, y: number) => {
+    const steps = Math.round(jitter(12, 25));
+    for (let i = 1; i <= steps; i++) {
+      const t = i / steps;
+      const ease = t * t * (3 - 2 * t);
+      await page.mouse.move(Math.round(at.x + (x - at.x) * ease + Math.sin(t * Math.PI) * 25),
+        Math.round(at.y + (y - at.y) * ease));
+      await sleep(jitter(8, 25));
+    }
+    at = { x, y };
+  };
+  const clickInside = async (selector: string) => {
+    const box = await (await page.$(selector)).boundingBox();
+    await moveTo(Math.round(box.x + box.width * jitter(0.25, 0.6)), Math.round(box.y + box.height * jitter(0.3, 0.7)));
+    await sleep(jitter(80, 200));
+    await page.mouse.down();
+    await sleep(jitter(60, 140));
+    await page.mouse.up();
+  };
+  const KEYS: Record<string, [string, boolean]> = { '@': ['Digit2', true], '.': ['Period', false], ' ': ['Space', false] };
+  const typeHumanly = async (text: string) => {
+    for (const ch of text) {
+      const [code, shift] = KEYS[ch] ?? [/[0-9]/.test(ch) ? `Digit${ch}` : `Key${ch.toUpperCase()}`, /[A-Z]/.test(ch)];
+      if (shift) {
+        await page.keyboard.down('Shift');
+        await sleep(jitter(40, 90));
+      }
+      await page.keyboard.down(code);
+      await sleep(jitter(55, 130));
+      await page.keyboard.up(code);
+      if (shift) await page.keyboard.up('Shift');
+      await sleep(jitter(40, 220));
+    }
+  };
+  await moveTo(300, 200);
+  await clickInside('input[name="email"]');
+  await typeHumanly(email);
+  await clickInside('input[name="password"]');
+  await typeHumanly('a long Passphrase');
+  if (Date.now() - started < 4500) await sleep(4500 - (Date.now() - started));
+  await clickInside('form#signup button[type="submit"]');
+}
+
 // How scripts that farm signups fill a form: values set at once, submitted at once.
 async function fillByScript(page: AnyPage, email: string) {
   await page.locator('input[name="email"]').fill(email);
@@ -310,6 +360,8 @@ const SETUPS: Setup[] = [
     open: (d) => playwrightPage(patchright, { headless: false }, d) },
   { name: 'patchright headful, form filled by script', fill: 'script', webdriver: false,
     open: (d) => playwrightPage(patchright, { headless: false }, d) },
+  { name: 'patchright headful, careful emulation (key holds, Shift, off-centre whole-pixel clicks)', fill: 'careful',
+    webdriver: false, open: (d) => playwrightPage(patchright, { headless: false }, d) },
   { name: 'puppeteer-extra stealth, headless', fill: 'person', webdriver: false,
     open: (d) => puppeteerPage(stealthPuppeteer(), true, d) },
   { name: 'puppeteer-extra stealth, headful', fill: 'person', webdriver: false,
@@ -336,10 +388,11 @@ const PEOPLE: Person[] = [
     flags: ['--auto-open-devtools-for-tabs'], env: { LANGUAGE: 'en_GB' } },
 ];
 
-// Screens no other file uses, and an address of each setup's own: every setup is a new
-// device from a new address, so rules about devices and addresses seen before stay out.
-const SCREENS = [[1280, 800], [1440, 900], [1536, 864], [1600, 900], [1920, 1080], [1920, 1200], [2560, 1440],
-  [1280, 1024], [1360, 768], [1366, 768], [1680, 1050], [2048, 1152], [1024, 768], [2560, 1600]];
+// Screens no other file uses, nor the X screens the people's browsers show (1280 × 1024,
+// 1366 × 768, 1920 × 1080), and an address of each setup's own: every setup is a new device
+// from a new address, so rules about devices and addresses seen before stay out.
+const SCREENS = [[1280, 800], [1440, 900], [1536, 864], [1600, 900], [1728, 1117], [1920, 1200], [2560, 1440],
+  [1400, 1050], [1360, 768], [1280, 960], [1680, 1050], [2048, 1152], [1024, 768], [2560, 1600], [1152, 864]];
 const deviceOf = (index: number): Device =>
   ({ screen: { width: SCREENS[index][0], height: SCREENS[index][1] }, address: `203.0.113.${10 + index}` });
 
@@ -364,6 +417,8 @@ function armBotd(page: AnyPage) {
 
 interface Outcome {
   name: string;
+  // What our collector saw of how the form was driven, for the log.
+  input: string;
   fill: string;
   person: boolean;
   webdriver: boolean;
@@ -375,8 +430,13 @@ interface Outcome {
 
 function outcomeOf(name: string, fill: string, person: boolean, request: any, response: any): Omit<Outcome, 'botd'> {
   const codes: string[] = response.fraud.triggeredRules.map((rule: { code: string }) => rule.code);
+  const trace = request.fraudSignals.behavior.input ?? {};
+  const instant = (values: number[] = []) => values.filter((v) => v >= 0 && v < 8).length;
+  const input = `key clock [${trace.keyClock}], pointer clock [${trace.pointerClock}], ` +
+    `instant holds ${instant(trace.keyHolds)}/${trace.keyHolds?.length}, instant gaps ${instant(trace.keyGaps)}/${trace.keyGaps?.length}, ` +
+    `capitals without Shift ${trace.shiftlessCapitals}, presses between pixels ${trace.fractionalPresses}/${trace.presses}`;
   return {
-    name, fill, person, webdriver: request.fraudSignals.device.automation.webdriver,
+    name, input, fill, person, webdriver: request.fraudSignals.device.automation.webdriver,
     decision: response.fraud.decision, fired: codes.filter((code) => AUTOMATION_RULES.includes(code)),
   };
 }
@@ -389,11 +449,13 @@ async function automatedSignUp(setup: Setup, index: number): Promise<Outcome> {
     const botdInPage = await armBotd(page);
     const answered = page.waitForResponse((r: any) => r.url().endsWith('/demo/api/signup'), { timeout: 30_000 });
     const email = `bench.setup${index + 1}@example.com`;
-    await (setup.fill === 'script' ? fillByScript(page, email) : tutorialHumanEmulation(page, email));
+    const fill = { person: tutorialHumanEmulation, careful: carefulEmulation, script: fillByScript }[setup.fill];
+    await fill(page, email);
     const response = await answered;
     const request = JSON.parse(response.request().postData());
     const botd = await botdInPage.evaluate((inPage: any) => inPage.verdict);
-    return { ...outcomeOf(setup.name, setup.fill === 'script' ? 'by script' : 'tutorial human emulation', false, request, await response.json()), botd };
+    const how = { person: 'tutorial human emulation', careful: 'careful emulation', script: 'by script' }[setup.fill];
+    return { ...outcomeOf(setup.name, how, false, request, await response.json()), botd };
   } finally {
     await close();
   }
@@ -405,14 +467,15 @@ test('Doorman catches every automated setup and lets people through', async () =
   const outcomes: Outcome[] = [];
   for (const [index, setup] of SETUPS.entries()) {
     outcomes.push(await test.step(setup.name, () => automatedSignUp(setup, index)));
-    console.log(`${setup.name}: ${outcomes.at(-1)!.decision} (${outcomes.at(-1)!.fired.join(', ')})`);
+    const last = outcomes.at(-1)!;
+    console.log(`${setup.name}: ${last.decision} (${last.fired.join(', ')}); ${last.input}`);
   }
   for (const [i, person] of PEOPLE.entries()) {
     const index = SETUPS.length + i;
     const { request, response } = await test.step(person.name,
       () => personSignsUp(baseURL, person, `bench.person${i + 1}@example.com`, deviceOf(index).address));
     outcomes.push(outcomeOf(person.name, 'by hand (X input)', true, request, response));
-    console.log(`${person.name}: ${response.fraud.decision} (${response.fraud.triggeredRules.map((r: any) => r.code).join(', ')})`);
+    console.log(`${person.name}: ${response.fraud.decision} (${response.fraud.triggeredRules.map((r: any) => r.code).join(', ')}); ${outcomes.at(-1)!.input}`);
   }
 
   const caught = (o: Outcome) => o.decision !== 'ALLOW';
