@@ -27,7 +27,7 @@ type CliResult = Result<(), Box<dyn std::error::Error>>;
 pub async fn run() -> ExitCode {
     let cli = Cli::parse();
     crate::telemetry::init();
-    let command = cli.command.unwrap_or_else(|| Command::Serve(ServeConfig::from_env()));
+    let command = cli.command.unwrap_or_else(|| Command::Serve(Box::new(ServeConfig::from_env())));
     match execute(&cli.db, command).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -45,7 +45,7 @@ async fn open(db: &DbConfig) -> Result<Store, doorman_store::StoreError> {
 
 async fn execute(db: &DbConfig, command: Command) -> CliResult {
     match command {
-        Command::Serve(config) => serve(db, config).await,
+        Command::Serve(config) => serve(db, *config).await,
         Command::Backup { file } => {
             let store = Store::connect(&db.database_url, 1).await?;
             store.backup_to(&file).await?;

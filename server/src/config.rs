@@ -33,7 +33,7 @@ pub struct DbConfig {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the dashboard and the API (the default).
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Dashboard accounts.
