@@ -71,8 +71,7 @@ pub mod limits {
     pub const MOUSE_POINTS: usize = doorman_collector::payload::MAX_MOUSE_POINTS;
     pub const KEY_INTERVALS: usize = 1000;
     pub const KEY_TIMINGS: usize = doorman_collector::driving::MAX_KEY_TIMINGS;
-    /// Tenths of a millisecond.
-    pub const CLOCK_PHASES: usize = 10;
+    pub const CLOCK_PHASES: usize = doorman_collector::driving::CLOCK_PHASES;
     pub const FONTS: usize = 300;
     pub const LANGUAGES: usize = 32;
     pub const MARKERS: usize = 64;
@@ -206,7 +205,7 @@ impl IngestRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use doorman_collector::payload::{AutomationSignals, ClientHints, MousePoint};
+    use doorman_collector::payload::{AutomationSignals, ClientHints, InputSignals, MousePoint};
 
     fn signup() -> IngestRequest {
         serde_json::from_str(r#"{"type":"SIGNUP","email":"a@example.com","ip":"203.0.113.9"}"#).unwrap()
@@ -250,6 +249,27 @@ mod tests {
         req.behavior =
             Some(BehaviorSignals { mouse_path: vec![MousePoint::default(); 301], ..Default::default() });
         assert_eq!(field_of(&req), "behavior.mousePath");
+
+        // The input trace: as many key timings and clock phases as the collector keeps.
+        let trace = |input: InputSignals| {
+            let mut req = signup();
+            req.behavior = Some(BehaviorSignals { input: Some(input), ..Default::default() });
+            field_of(&req)
+        };
+        let most = InputSignals { key_holds: vec![90.0; 64], key_clock: vec![1; 10], ..Default::default() };
+        assert_eq!(trace(most), "");
+        assert_eq!(
+            trace(InputSignals { key_holds: vec![90.0; 65], ..Default::default() }),
+            "behavior.input.keyHolds"
+        );
+        assert_eq!(
+            trace(InputSignals { key_gaps: vec![90.0; 65], ..Default::default() }),
+            "behavior.input.keyGaps"
+        );
+        assert_eq!(
+            trace(InputSignals { pointer_clock: vec![1; 11], ..Default::default() }),
+            "behavior.input.pointerClock"
+        );
 
         let mut req = signup();
         req.device = Some(DeviceSignals { fonts: vec!["Arial".into(); 301], ..Default::default() });

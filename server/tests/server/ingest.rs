@@ -143,6 +143,12 @@ async fn bad_bodies_get_clear_json_errors() {
     assert_eq!(status, 422, "{err}");
     assert_eq!(err["error"]["field"], "behavior.mousePath");
 
+    let mut long_trace = seed_003_signup("a@example.com", "fp");
+    long_trace["behavior"]["input"] = json!({ "keyHolds": vec![90.5; 65] });
+    let (status, err) = big.ingest(&long_trace).await;
+    assert_eq!((status, err["error"]["code"].as_str()), (422, Some("invalid_field")), "{err}");
+    assert_eq!(err["error"]["field"], "behavior.input.keyHolds");
+
     let mut deep = seed_003_signup("a@example.com", "fp");
     deep["extra"] = serde_json::from_str(&format!("{}{}", "[".repeat(40), "]".repeat(40))).unwrap();
     let (status, err) = big.ingest(&deep).await;
