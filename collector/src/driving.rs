@@ -10,13 +10,16 @@ use alloc::vec::Vec;
 /// Most key holds and key gaps kept: a few dozen keys tell the rhythm.
 pub const MAX_KEY_TIMINGS: usize = 64;
 
+/// The tenths of a millisecond a timestamp's phase can take: the length of a clock histogram.
+pub const CLOCK_PHASES: usize = 10;
+
 /// The sub-millisecond phase of an event's `timeStamp`, in tenths (0–9). Browsers round
 /// timestamps to 0.1 ms; where the platform stamps input in whole milliseconds (X11), every
 /// OS event of a page has the same phase, while a protocol's events are stamped when they
 /// arrive and spread over all ten.
 pub fn clock_phase(timestamp: f64) -> usize {
     let tenths = (timestamp * 10.0 + 0.5) as i64;
-    tenths.rem_euclid(10) as usize
+    tenths.rem_euclid(CLOCK_PHASES as i64) as usize
 }
 
 /// Whether a pointer coordinate in CSS pixels lands between the device's pixels: an OS mouse
@@ -62,9 +65,10 @@ pub enum Input<'a> {
     KeyUp {
         key_code: u32,
     },
-    /// A pointer event of a mouse: moves, presses and releases.
-    Mouse {
-        press: bool,
+    /// A move of the mouse: only its time is judged.
+    MouseMove,
+    /// A press of the mouse, where it landed in CSS pixels.
+    MousePress {
         x: f64,
         y: f64,
         pixel_ratio: f64,
@@ -76,9 +80,9 @@ pub enum Input<'a> {
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct InputTrace {
     /// Histogram of [`clock_phase`] over trusted key events.
-    pub key_clock: [u32; 10],
-    /// The same over trusted mouse pointer events.
-    pub pointer_clock: [u32; 10],
+    pub key_clock: [u32; CLOCK_PHASES],
+    /// The same over trusted mouse moves and presses.
+    pub pointer_clock: [u32; CLOCK_PHASES],
     /// Milliseconds each key was held, press to release.
     pub key_holds: Vec<f64>,
     /// Milliseconds from a key's release to the next key's press; negative when the next was
@@ -142,13 +146,12 @@ impl InputTrace {
                     self.last_release = Some(timestamp);
                 }
             }
-            Input::Mouse { press, x, y, pixel_ratio } => {
+            Input::MouseMove => tally(&mut self.pointer_clock, timestamp),
+            Input::MousePress { x, y, pixel_ratio } => {
                 tally(&mut self.pointer_clock, timestamp);
-                if press {
-                    self.presses = self.presses.saturating_add(1);
-                    if between_pixels(x, pixel_ratio) || between_pixels(y, pixel_ratio) {
-                        self.fractional_presses = self.fractional_presses.saturating_add(1);
-                    }
+                self.presses = self.presses.saturating_add(1);
+                if between_pixels(x, pixel_ratio) || between_pixels(y, pixel_ratio) {
+                    self.fractional_presses = self.fractional_presses.saturating_add(1);
                 }
             }
             Input::Touch => {}
@@ -156,7 +159,7 @@ impl InputTrace {
     }
 }
 
-fn tally(clock: &mut [u32; 10], timestamp: f64) {
+fn tally(clock: &mut [u32; CLOCK_PHASES], timestamp: f64) {
     if let Some(count) = clock.get_mut(clock_phase(timestamp)) {
         *count = count.saturating_add(1);
     }
@@ -256,9 +259,9 @@ mod tests {
     #[test]
     fn untrusted_events_are_counted_apart_and_judged_not_at_all() {
         let mut t = InputTrace::default();
-        t.record(false, 10.3, Input::Mouse { press: true, x: 1.5, y: 2.0, pixel_ratio: 1.0 });
-        t.record(true, 20.3, Input::Mouse { press: true, x: 1.5, y: 2.0, pixel_ratio: 1.0 });
-        t.record(true, 25.0, Input::Mouse { press: false, x: 3.0, y: 2.0, pixel_ratio: 1.0 });
+        t.record(false, 10.3, Input::MousePress { x: 1.5, y: 2.0, pixel_ratio: 1.0 });
+        t.record(true, 20.3, Input::MousePress { x: 1.5, y: 2.0, pixel_ratio: 1.0 });
+        t.record(true, 25.0, Input::MouseMove);
         t.record(true, 26.0, Input::Touch);
         assert_eq!((t.trusted, t.untrusted, t.presses, t.fractional_presses), (3, 1, 1, 1));
         assert_eq!((t.pointer_clock[3], t.pointer_clock[0]), (1, 1));

@@ -11,7 +11,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from '@playwright/test';
-import { chromiumPath, clickHere, inputGoesTo, moveMouseTo, typeText, xdotool } from './people';
+import { chromiumPath, clickHere, inputGoesTo, moveMouseTo, sleep, typeText, xdotool } from './people';
 
 export interface Person {
   name: string;
@@ -98,7 +98,6 @@ async function startProxy(address: string) {
   return { port, calibration, collectorLoaded: collectorLoaded.promise, signup: signup.promise, close: () => server.close() };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // An X server with a screen of this size, on a display number it picks itself.
 async function startXServer(screen: { width: number; height: number }) {

@@ -45,10 +45,10 @@ export function inputGoesTo(x11Display: string | undefined) {
   display = x11Display ?? process.env.DISPLAY;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // A pseudo-random number in [low, high): varied but the same on every run.
 let seed = 7;
-function between(low: number, high: number) {
+export function between(low: number, high: number) {
   seed = (seed * 48271) % 2147483647;
   return low + ((seed % 10_000) / 10_000) * (high - low);
 }

@@ -13,7 +13,7 @@ import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 import { test, expect, chromium } from '@playwright/test';
 import type { Browser, BrowserContext, LaunchOptions, Page } from '@playwright/test';
-import { chromiumPath, testSwitches, withoutAutomationSwitches } from './people';
+import { between, chromiumPath, sleep, testSwitches, withoutAutomationSwitches } from './people';
 import { personSignsUp, type Person } from './os-person';
 
 const modules = path.join(__dirname, '..', '..', 'node_modules');
@@ -214,13 +214,6 @@ interface Setup {
   open: (device: Device) => Promise<Launched>;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-let seed = 11;
-const jitter = (low: number, high: number) => {
-  seed = (seed * 48271) % 2147483647;
-  return low + (seed % 1000) / 1000 * (high - low);
-};
-
 // Playwright's API (Playwright and patchright): a context with the device's screen and
 // address, and their bundles served from node_modules.
 async function playwrightPage(kind: typeof chromium, launch: LaunchOptions, device: Device, userAgent?: string) {
@@ -269,13 +262,13 @@ const stealthPuppeteer = () => {
 async function tutorialHumanEmulation(page: AnyPage, email: string) {
   const started = Date.now();
   for (let i = 0; i < 8; i++) {
-    await page.mouse.move(100 + jitter(0, 600), 80 + jitter(0, 400), { steps: Math.round(jitter(5, 15)) });
-    await sleep(jitter(50, 200));
+    await page.mouse.move(100 + between(0, 600), 80 + between(0, 400), { steps: Math.round(between(5, 15)) });
+    await sleep(between(50, 200));
   }
   for (const [selector, text] of [['input[name="email"]', email], ['input[name="password"]', 'a long Passphrase']]) {
     await page.click(selector);
-    for (const ch of text) await page.keyboard.type(ch, { delay: jitter(90, 110) });
-    await sleep(jitter(200, 500));
+    for (const ch of text) await page.keyboard.type(ch, { delay: between(90, 110) });
+    await sleep(between(200, 500));
   }
   if (Date.now() - started < 4500) await sleep(4500 - (Date.now() - started));
   await page.click('form#signup button[type="submit"]');
@@ -289,22 +282,22 @@ async function carefulEmulation(page: AnyPage, email: string) {
   const started = Date.now();
   let at = { x: 400, y: 300 };
   const moveTo = async (x: number, y: number) => {
-    const steps = Math.round(jitter(12, 25));
+    const steps = Math.round(between(12, 25));
     for (let i = 1; i <= steps; i++) {
       const t = i / steps;
       const ease = t * t * (3 - 2 * t);
       await page.mouse.move(Math.round(at.x + (x - at.x) * ease + Math.sin(t * Math.PI) * 25),
         Math.round(at.y + (y - at.y) * ease));
-      await sleep(jitter(8, 25));
+      await sleep(between(8, 25));
     }
     at = { x, y };
   };
   const clickInside = async (selector: string) => {
     const box = await (await page.$(selector)).boundingBox();
-    await moveTo(Math.round(box.x + box.width * jitter(0.25, 0.6)), Math.round(box.y + box.height * jitter(0.3, 0.7)));
-    await sleep(jitter(80, 200));
+    await moveTo(Math.round(box.x + box.width * between(0.25, 0.6)), Math.round(box.y + box.height * between(0.3, 0.7)));
+    await sleep(between(80, 200));
     await page.mouse.down();
-    await sleep(jitter(60, 140));
+    await sleep(between(60, 140));
     await page.mouse.up();
   };
   const KEYS: Record<string, [string, boolean]> = { '@': ['Digit2', true], '.': ['Period', false], ' ': ['Space', false] };
@@ -313,13 +306,13 @@ async function carefulEmulation(page: AnyPage, email: string) {
       const [code, shift] = KEYS[ch] ?? [/[0-9]/.test(ch) ? `Digit${ch}` : `Key${ch.toUpperCase()}`, /[A-Z]/.test(ch)];
       if (shift) {
         await page.keyboard.down('Shift');
-        await sleep(jitter(40, 90));
+        await sleep(between(40, 90));
       }
       await page.keyboard.down(code);
-      await sleep(jitter(55, 130));
+      await sleep(between(55, 130));
       await page.keyboard.up(code);
       if (shift) await page.keyboard.up('Shift');
-      await sleep(jitter(40, 220));
+      await sleep(between(40, 220));
     }
   };
   await moveTo(300, 200);

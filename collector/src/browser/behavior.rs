@@ -52,12 +52,12 @@ pub fn attach(state: &Shared, form: &JsValue) {
     let document = get(&global(), "document");
     listen(&document, "mousemove", state, |b, e| {
         let now = perf_now();
-        let coord = |name| number(&get(e, name)).unwrap_or(0.0);
         if keep_pointer_sample(b.points.len(), b.points.last().map(|p| p.2), now) {
+            let coord = |name| number(&get(e, name)).unwrap_or(0.0);
             b.points.push((coord("clientX"), coord("clientY"), round(now)));
         }
         // Every move counts for the input clock; where it lies, only presses tell.
-        record(b, e, Input::Mouse { press: false, x: 0.0, y: 0.0, pixel_ratio: 1.0 });
+        record(b, e, Input::MouseMove);
     });
     listen(form, "keydown", state, |b, _| {
         let now = perf_now();
@@ -110,7 +110,7 @@ fn press(e: &JsValue) -> Input<'static> {
     }
     let coord = |name| number(&get(e, name)).unwrap_or(0.0);
     let pixel_ratio = number(&get(&global(), "devicePixelRatio")).unwrap_or(1.0);
-    Input::Mouse { press: true, x: coord("clientX"), y: coord("clientY"), pixel_ratio }
+    Input::MousePress { x: coord("clientX"), y: coord("clientY"), pixel_ratio }
 }
 
 fn record(b: &mut Behavior, e: &JsValue, input: Input) {

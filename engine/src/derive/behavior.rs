@@ -61,8 +61,9 @@ fn coefficient_of_variation(values: impl Iterator<Item = f64> + Clone) -> Option
     Some(variance.sqrt() / mean)
 }
 
-/// `user_agent` tells which of the input's tells its platform can show.
-pub(super) fn derive(behavior: Option<&BehaviorSignals>, user_agent: &str) -> BehaviorDerived {
+/// `os`, as the device's user agent names it, tells which of the input's tells its platform
+/// can show.
+pub(super) fn derive(behavior: Option<&BehaviorSignals>, os: Option<&str>) -> BehaviorDerived {
     let Some(b) = behavior else {
         return BehaviorDerived::default();
     };
@@ -70,7 +71,7 @@ pub(super) fn derive(behavior: Option<&BehaviorSignals>, user_agent: &str) -> Be
         (Some(start), Some(end)) if end >= start => Some(end - start),
         _ => None,
     };
-    let platform = Platform::from_user_agent(user_agent);
+    let platform = Platform::of(os);
     let path = &b.mouse_path;
     let steps = path.windows(2).map(|w| ((w[1].x - w[0].x).hypot(w[1].y - w[0].y), w[1].t - w[0].t));
     let pointer_path_length: f64 = steps.clone().map(|(d, _)| d).sum();
@@ -108,7 +109,7 @@ mod tests {
     use doorman_collector::payload::MousePoint;
 
     fn derive_any(b: Option<&BehaviorSignals>) -> BehaviorDerived {
-        derive(b, "")
+        derive(b, None)
     }
 
     fn point(x: f64, y: f64, t: f64) -> MousePoint {

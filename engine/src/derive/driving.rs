@@ -4,6 +4,7 @@
 //! through the protocol: they arrive stamped by the browser's clock, land where its script
 //! aimed, and keep the framework's fixed key timing.
 
+use doorman_collector::driving::CLOCK_PHASES;
 use doorman_collector::payload::InputSignals;
 
 /// Where driving turns suspicious: every threshold, in one place.
@@ -24,7 +25,8 @@ pub mod thresholds {
 
 use thresholds::*;
 
-/// What the platform says about its input, from the user agent.
+/// What the platform says about its input, from the operating system the user agent names
+/// (as `user_agent::parse` reads it: "Linux", "Windows 10", "Android 14", "iPad 17.5", …).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Platform {
     /// Desktop Linux, where the OS stamps input in whole milliseconds.
@@ -38,13 +40,13 @@ pub struct Platform {
 }
 
 impl Platform {
-    pub fn from_user_agent(ua: &str) -> Platform {
-        let mobile = ["Android", "Mobile", "iPhone", "iPad"].iter().any(|m| ua.contains(m));
-        let desktop_linux = ua.contains("X11") && ua.contains("Linux") && !ua.contains("CrOS") && !mobile;
+    pub fn of(os: Option<&str>) -> Platform {
+        let os = os.unwrap_or_default();
+        let desktop_linux = os == "Linux";
         Platform {
             millisecond_input_clock: desktop_linux,
-            touch_keyboard: mobile,
-            whole_pixel_mouse: desktop_linux || (ua.contains("Windows NT") && !mobile),
+            touch_keyboard: ["Android", "iPhone", "iPad", "iPod"].iter().any(|m| os.starts_with(m)),
+            whole_pixel_mouse: desktop_linux || (os.starts_with("Windows") && !os.contains("Phone")),
         }
     }
 }
@@ -60,10 +62,10 @@ fn instant_share(values: &[f64]) -> Option<f64> {
 /// Share of the events in the two most common adjacent phases, when there are enough.
 fn os_clock_share(clock: &[u32]) -> Option<f64> {
     let total: u32 = clock.iter().sum();
-    if clock.len() != 10 || total < MIN_CLOCK_EVENTS {
+    if clock.len() != CLOCK_PHASES || total < MIN_CLOCK_EVENTS {
         return None;
     }
-    let best = (0..10).map(|i| clock[i] + clock[(i + 1) % 10]).max().unwrap_or(0);
+    let best = (0..CLOCK_PHASES).map(|i| clock[i] + clock[(i + 1) % CLOCK_PHASES]).max().unwrap_or(0);
     Some(f64::from(best) / f64::from(total))
 }
 
@@ -130,6 +132,10 @@ pub fn scripted_pointer(input: &InputSignals, platform: Platform) -> Vec<String>
 mod tests {
     use super::*;
 
+    fn platform(ua: &str) -> Platform {
+        Platform::of(crate::derive::user_agent::parse(ua).os.as_deref())
+    }
+
     const LINUX: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
     const WINDOWS: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
     const ANDROID: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Mobile Safari/537.36";
@@ -164,14 +170,14 @@ mod tests {
 
     #[test]
     fn a_person_on_linux_is_not_flagged() {
-        let linux = Platform::from_user_agent(LINUX);
+        let linux = platform(LINUX);
         assert!(scripted_keys(&person(), linux, false).is_empty());
         assert!(scripted_pointer(&person(), linux).is_empty());
     }
 
     #[test]
     fn a_protocols_input_is_flagged_on_every_count() {
-        let linux = Platform::from_user_agent(LINUX);
+        let linux = platform(LINUX);
         let keys = scripted_keys(&patchright(), linux, false);
         assert_eq!(keys.len(), 3, "{keys:?}");
         assert!(keys[0].contains("pressed within 8 ms"), "{keys:?}");
@@ -189,18 +195,18 @@ mod tests {
 
     #[test]
     fn the_clock_is_judged_only_where_the_os_stamps_milliseconds() {
-        let windows = Platform::from_user_agent(WINDOWS);
+        let windows = platform(WINDOWS);
         assert!(!windows.millisecond_input_clock);
         let keys = scripted_keys(&patchright(), windows, false);
         assert!(keys.iter().all(|r| !r.contains("clock")), "{keys:?}");
         assert_eq!(scripted_pointer(&patchright(), windows).len(), 1);
-        let mac = Platform::from_user_agent("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7)");
+        let mac = platform("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7)");
         assert!(scripted_pointer(&patchright(), mac).is_empty());
     }
 
     #[test]
     fn presses_between_pixels_under_the_systems_clock_are_a_wayland_pointer() {
-        let linux = Platform::from_user_agent(LINUX);
+        let linux = platform(LINUX);
         let wayland = InputSignals { fractional_presses: 2, presses: 2, ..person() };
         assert!(scripted_pointer(&wayland, linux).is_empty());
         // Too few pointer events to show the clock: the presses alone tell.
@@ -210,16 +216,16 @@ mod tests {
 
     #[test]
     fn touch_keyboards_are_not_judged_by_key_timing() {
-        let android = Platform::from_user_agent(ANDROID);
+        let android = platform(ANDROID);
         assert!(android.touch_keyboard && !android.millisecond_input_clock);
         assert!(scripted_keys(&patchright(), android, false).is_empty());
-        let linux = Platform::from_user_agent(LINUX);
+        let linux = platform(LINUX);
         assert_eq!(scripted_keys(&patchright(), linux, true).len(), 1);
     }
 
     #[test]
     fn too_few_events_say_nothing() {
-        let linux = Platform::from_user_agent(LINUX);
+        let linux = platform(LINUX);
         let few = InputSignals {
             key_clock: vec![1, 1, 1, 1, 1, 1, 1, 1, 1, 0],
             key_holds: vec![0.5; 4],

@@ -35,13 +35,13 @@ pub struct Signals {
 /// Derives every signal of the event.
 pub fn derive(req: &IngestRequest, reputation: &Reputation, geo: &Geo) -> Signals {
     let timezone = req.device.as_ref().and_then(|d| d.timezone.as_deref());
+    let device = device::derive(req.device.as_ref());
+    // The platform's input is judged by the operating system the device's user agent names.
+    let behavior = behavior::derive(req.behavior.as_ref(), device.os.as_deref());
     Signals {
         ip: ip::derive(req.ip.as_deref(), timezone, reputation, geo),
-        device: device::derive(req.device.as_ref()),
-        behavior: behavior::derive(
-            req.behavior.as_ref(),
-            req.device.as_ref().and_then(|d| d.user_agent.as_deref()).unwrap_or(""),
-        ),
+        device,
+        behavior,
         email: email::derive(req.email.as_deref(), reputation),
         phone: phone::derive(req.phone.as_deref(), reputation),
     }
