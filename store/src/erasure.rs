@@ -53,6 +53,8 @@ impl Store {
         let visitor = format!("DELETE FROM visitors WHERE tenant_id = $1 AND id = $2 AND {orphan}");
         let keys = "DELETE FROM visitor_keys WHERE tenant_id = $1 AND visitor_id = $2";
         let deliveries = "DELETE FROM webhook_deliveries WHERE tenant_id = $1 AND user_key = $2";
+        let reviews = "DELETE FROM review_items WHERE tenant_id = $1 AND NOT EXISTS \
+            (SELECT 1 FROM events e WHERE e.tenant_id = review_items.tenant_id AND e.id = review_items.event_id)";
         // Where the user referred someone else, that event stays (it is the referee's), but
         // not who referred: its column, and its checks' details that name the referrer.
         let referred =
@@ -67,6 +69,7 @@ impl Store {
             let linked: Vec<String> = sqlx::query_scalar(links).bind(tenant_id).bind(user).fetch_all(&mut *tx).await?;
             let device_links = linked.len() as u64;
             sqlx::query(deliveries).bind(tenant_id).bind(user).execute(&mut *tx).await?;
+            sqlx::query(reviews).bind(tenant_id).execute(&mut *tx).await?;
             sqlx::query(referred).bind(tenant_id).bind(user).bind(ERASED).execute(&mut *tx).await?;
             touched.extend(linked);
             touched.sort();

@@ -23,6 +23,7 @@ mod read_connections;
 pub mod reputation;
 pub mod rescore;
 pub mod retention;
+pub mod review;
 pub mod search;
 pub mod settings;
 mod statistics;

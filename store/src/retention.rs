@@ -104,6 +104,9 @@ impl Store {
         // Deliveries are a log of notifications: kept 30 days, less when events are.
         let deliveries = "DELETE FROM webhook_deliveries WHERE tenant_id = $1 AND id IN \
             (SELECT id FROM webhook_deliveries WHERE tenant_id = $1 AND created_at < $2 LIMIT $3)";
+        // A review item's claim and comment go with its event.
+        let reviews = "DELETE FROM review_items WHERE tenant_id = $1 AND NOT EXISTS \
+            (SELECT 1 FROM events e WHERE e.tenant_id = review_items.tenant_id AND e.id = review_items.event_id)";
         let deliveries_cutoff = cutoff.max(now - 30 * DAY_MS);
         let count = "UPDATE tenants SET purged_events = purged_events + $2, last_purge_at = $3 WHERE id = $1";
         let purged = with_writer!(self, pool => {
@@ -116,6 +119,9 @@ impl Store {
             }
             let visitors = gone.len() as u64;
             sqlx::query(deliveries).bind(tenant_id).bind(deliveries_cutoff).bind(batch).execute(&mut *tx).await?;
+            if events > 0 {
+                sqlx::query(reviews).bind(tenant_id).execute(&mut *tx).await?;
+            }
             sqlx::query(count).bind(tenant_id).bind(events as i64).bind(now).execute(&mut *tx).await?;
             tx.commit().await?;
             Purged { events, device_links, visitors }

@@ -5,5 +5,6 @@
 mod flows;
 mod lifecycle;
 mod operators;
+mod review;
 mod search;
 mod support;
