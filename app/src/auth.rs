@@ -15,6 +15,8 @@ pub struct DashboardContext {
     pub store: Store,
     pub secure_cookies: bool,
     pub sessions: SessionLifetimes,
+    /// Where changes to review queues are announced to open pages.
+    pub live: crate::live::LiveFeed,
 }
 
 /// The address a request comes from, as the HTTP layer resolved it (the TCP peer, or what a

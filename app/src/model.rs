@@ -383,3 +383,15 @@ pub struct ImportResultView {
     pub rejected: Vec<String>,
     pub rejected_total: usize,
 }
+
+/// What the server pushes to open dashboard pages (`/live`, server-sent events).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum LiveUpdate {
+    /// An event was scored.
+    Event { event: EventRow },
+    /// The review queue changed: an item was claimed, assigned, released, sent or decided.
+    Review,
+    /// The page fell behind and this many updates were dropped for it.
+    Missed { count: u64 },
+}

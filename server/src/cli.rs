@@ -220,7 +220,9 @@ pub async fn build_state(store: Store, config: ServeConfig) -> Result<AppState, 
         .site_addr(config.addr)
         .build();
     let rate_limiter = Arc::new(RateLimiter::new(config.rate_limit, config.rate_limit_burst));
+    let live = app::live::LiveFeed::new(config.live_buffer as usize, config.live_max_subscribers);
     Ok(AppState {
+        live,
         leptos_options,
         store,
         reputation,

@@ -195,6 +195,13 @@ pub struct ServeConfig {
     /// dashboard, the CLI, another server); 0 reads them at start only.
     #[arg(long, env = "DOORMAN_REPUTATION_REFRESH_MS", default_value_t = 5000)]
     pub reputation_refresh_ms: u64,
+    /// Dashboard pages that may follow the live feed (`/live`) at once; more are answered 503.
+    #[arg(long, env = "DOORMAN_LIVE_MAX_SUBSCRIBERS", default_value_t = 200)]
+    pub live_max_subscribers: usize,
+    /// Updates kept for a live page that has not read them yet; a page further behind is
+    /// told it missed some, and ingest never waits for it.
+    #[arg(long, env = "DOORMAN_LIVE_BUFFER", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub live_buffer: u32,
     #[command(flatten)]
     pub webhooks: WebhookConfig,
 }

@@ -27,6 +27,8 @@ pub enum ApiError {
     Conflict(String),
     #[error("too many requests for this API key; retry after {} s", retry_after_secs(*.0))]
     RateLimited(std::time::Duration),
+    #[error("{0}")]
+    Unavailable(&'static str),
     #[error("method not allowed on this route")]
     MethodNotAllowed,
     #[error("internal error")]
@@ -49,6 +51,7 @@ impl ApiError {
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -86,7 +89,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable and machine-readable: `unauthorized`, `forbidden`, `not_found`, `invalid_json`,
     /// `invalid_field`, `payload_too_large`, `conflict`, `rate_limited`,
-    /// `method_not_allowed` or `internal`.
+    /// `method_not_allowed`, `unavailable` or `internal`.
     #[schema(example = "invalid_field")]
     pub code: &'static str,
     /// For people; may change between versions.

@@ -10,6 +10,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod geo;
+pub mod live;
 pub mod metrics;
 pub mod rate_limit;
 pub mod reputation;

@@ -27,6 +27,7 @@ pub fn router(state: AppState) -> Router {
         store: state.store.clone(),
         secure_cookies: state.config.secure_cookies,
         sessions: state.config.session_lifetimes(),
+        live: state.live.clone(),
     };
     let context = move || {
         provide_context(dashboard_ctx.clone());
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
     };
     let mut router = Router::new()
         .merge(crate::api::router(&state))
+        .route("/live", get(crate::live::follow))
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz));

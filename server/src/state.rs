@@ -25,6 +25,8 @@ pub struct AppState {
     pub demo: Option<Arc<DemoBackend>>,
     pub metrics: Arc<Metrics>,
     pub rate_limiter: Arc<RateLimiter>,
+    /// Scored events and review changes for the dashboard pages that follow them.
+    pub live: app::live::LiveFeed,
 }
 
 /// The reputation lists in memory. Read on every event; replaced whole when lists change,

@@ -201,12 +201,22 @@ impl Store {
             .bind(extend_step_ms(lifetimes))
             .execute(pool)
             .await)?;
+        self.admin_of_session(&hash, now).await
+    }
+
+    /// The account of a live session, without counting this as the session's use (a page
+    /// left open on the live feed is not someone at work).
+    pub async fn peek_session_admin(&self, token: &str) -> Result<Option<Admin>> {
+        self.admin_of_session(&ids::sha256_hex(token), now_ms()).await
+    }
+
+    async fn admin_of_session(&self, hash: &str, now: i64) -> Result<Option<Admin>> {
         let sql = "SELECT u.id, u.email, u.role, u.tenant_id, u.password_hash, u.disabled, \
                    t.status AS tenant_status FROM sessions s JOIN admin_users u ON u.id = s.user_id \
                    LEFT JOIN tenants t ON t.id = u.tenant_id \
                    WHERE s.token_hash = $1 AND s.expires_at > $2";
         let row = with_pool!(self, pool => sqlx::query_as::<_, AdminRow>(sql)
-            .bind(&hash)
+            .bind(hash)
             .bind(now)
             .fetch_optional(pool)
             .await)?;

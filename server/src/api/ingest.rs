@@ -1,6 +1,7 @@
 //! `POST /api/v1/events/ingest`: derive signals, read linkage, score, store, answer — all
 //! within the request.
 
+use app::model::{EventRow, LiveUpdate};
 use axum::extract::State;
 use axum::Json;
 use doorman_engine::derive::derive;
@@ -96,6 +97,22 @@ pub async fn ingest(
             now,
         )
         .await?;
+    state.live.publish(&key.tenant_id, || LiveUpdate::Event {
+        event: EventRow {
+            id: recorded.event_id.clone(),
+            tenant_slug: String::new(),
+            event_type: req.event_type.as_str().to_string(),
+            created_at: now,
+            email: req.email.clone(),
+            external_user_id: req.external_user_id.clone(),
+            ip: signals.ip.address.clone(),
+            visitor_id: recorded.visitor_id.clone(),
+            risk_score: assessment.risk_score,
+            risk_band: assessment.risk_band.as_str().to_string(),
+            decision: assessment.decision.as_str().to_string(),
+            triggered_rules: assessment.triggered().map(|c| c.code.clone()).collect(),
+        },
+    });
     tracing::info!(
         tenant = %key.tenant_id,
         event = %recorded.event_id,

@@ -5,6 +5,7 @@ pub mod events;
 pub mod ingest;
 mod json;
 pub mod openapi;
+pub mod review;
 pub mod users;
 pub mod visitors;
 
@@ -31,6 +32,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .routes(routes!(events::get_event))
         .routes(routes!(events::feedback))
         .routes(routes!(visitors::get_visitor))
+        .routes(routes!(review::list))
+        .routes(routes!(review::decide))
         .routes(routes!(users::erase))
         .routes(routes!(users::devices))
         .routes(routes!(users::export))

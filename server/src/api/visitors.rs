@@ -109,12 +109,12 @@ pub struct VisitorHistory {
     next_cursor: Option<String>,
 }
 
-fn invalid(field: &str, message: String) -> ApiError {
+pub(super) fn invalid(field: &str, message: String) -> ApiError {
     ApiError::InvalidField { field: field.into(), message: format!("{field}: {message}") }
 }
 
 /// A cursor is the time and id of the last event of a page: `1700000000000.evt_…`.
-fn parse_cursor(cursor: &str) -> Result<(i64, String), ApiError> {
+pub(super) fn parse_cursor(cursor: &str) -> Result<(i64, String), ApiError> {
     let bad = || invalid("cursor", "not a cursor this API gave out".into());
     let (at, id) = cursor.split_once('.').ok_or_else(bad)?;
     let at = at.parse().map_err(|_| bad())?;

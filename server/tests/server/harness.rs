@@ -159,6 +159,8 @@ async fn serve(store: Store, data_dir: PathBuf, options: &Options) -> String {
         rate_limit_burst: options.rate_limit_burst,
         retention_interval_secs: 0,
         reputation_refresh_ms: 100,
+        live_max_subscribers: 4,
+        live_buffer: 64,
         // The tests' receivers listen on loopback, and retries come quickly.
         webhooks: WebhookConfig {
             poll_ms: 50,

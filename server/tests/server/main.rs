@@ -15,6 +15,7 @@ mod openapi;
 mod operators;
 mod overview;
 mod reputation;
+mod review;
 mod rules;
 mod scale;
 mod webhooks;

@@ -168,6 +168,38 @@ async fn every_documented_response_is_what_the_server_answers() {
         answers.push(call(&app, "DELETE", "/users/{user}", &format!("/users/{user}"), k, None).await);
     }
 
+    // A challenged event for the review queue.
+    let challenge = doorman_engine::config::ConfigOverrides {
+        allow_max: Some(0),
+        monitor_max: Some(1000),
+        ..Default::default()
+    };
+    app.store.set_tenant_overrides(&app.tenant_id, &challenge).await.unwrap();
+    let queued = call(
+        &app,
+        "POST",
+        "/events/ingest",
+        "/events/ingest",
+        key,
+        json(seed_003_signup("bo@mailinator.com", "fp-2")),
+    )
+    .await;
+    let queued = queued.body["eventId"].as_str().unwrap().to_string();
+    for (k, path) in [(key, "/review"), (None, "/review"), (key, "/review?limit=0")] {
+        answers.push(call(&app, "GET", "/review", path, k, None).await);
+    }
+    let review_path = format!("/review/{queued}");
+    for (k, path, body) in [
+        (key, review_path.as_str(), json(json!({ "decision": "FRAUD", "comment": "farm" }))),
+        (key, review_path.as_str(), json(json!({ "decision": "LEGIT" }))),
+        (key, review_path.as_str(), Some(b"{".to_vec())),
+        (None, review_path.as_str(), json(json!({ "decision": "LEGIT" }))),
+        (key, "/review/evt_none", json(json!({ "decision": "LEGIT" }))),
+        (key, review_path.as_str(), json(json!({ "decision": "MAYBE" }))),
+    ] {
+        answers.push(call(&app, "POST", "/review/{event_id}", path, k, body).await);
+    }
+
     // A key whose one request a second is spent: every route answers 429.
     let limited =
         TestApp::start_with(Options { rate_limit: 1, rate_limit_burst: 1, ..Options::default() }).await;
@@ -186,6 +218,8 @@ async fn every_documented_response_is_what_the_server_answers() {
         ("GET", "/users/{user}/devices", "/users/ana/devices", None),
         ("GET", "/users/{user}/export", "/users/ana/export", None),
         ("DELETE", "/users/{user}", "/users/ana", None),
+        ("GET", "/review", "/review", None),
+        ("POST", "/review/{event_id}", "/review/evt_none", json(json!({ "decision": "FRAUD" }))),
     ] {
         answers.push(call(&limited, method, route, path, key, body).await);
     }
@@ -194,7 +228,7 @@ async fn every_documented_response_is_what_the_server_answers() {
     let documented = documented_responses(&doc);
     let unproduced: Vec<_> = documented.difference(&answered).collect();
     assert!(unproduced.is_empty(), "documented but never answered: {unproduced:?}");
-    assert_eq!(documented.iter().filter(|(_, _, s)| s == "200").count(), 7, "{documented:?}");
+    assert_eq!(documented.iter().filter(|(_, _, s)| s == "200").count(), 9, "{documented:?}");
 }
 
 #[tokio::test]
