@@ -395,3 +395,54 @@ pub enum LiveUpdate {
     /// The page fell behind and this many updates were dropped for it.
     Missed { count: u64 },
 }
+
+/// One item of the review queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewItemView {
+    pub event: EventRow,
+    /// Who holds it, and until when, while the claim lasts.
+    pub assignee: Option<String>,
+    pub claimed_until: Option<i64>,
+    pub sent_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReviewCountsView {
+    pub total: i64,
+    pub under_hour: i64,
+    pub under_day: i64,
+    pub under_week: i64,
+    pub older: i64,
+    pub claimed: i64,
+}
+
+/// The queue page: what waits under the filters, and what the forms need.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewQueueView {
+    pub counts: ReviewCountsView,
+    pub items: Vec<ReviewItemView>,
+    /// The tenant's client admins, for assignment.
+    pub colleagues: Vec<String>,
+    pub me: String,
+    pub near_miss_score: Option<i32>,
+    pub claim_minutes: i32,
+}
+
+/// One item as an analyst opens it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewOpened {
+    pub detail: EventDetail,
+    /// Whether the item waits for a decision (else it was decided, or never queued).
+    pub queued: bool,
+    /// Who holds it now (the analyst who opened it, unless a colleague does) and until when.
+    pub holder: Option<String>,
+    pub held_until: Option<i64>,
+    pub mine: bool,
+    /// The label, who decided and when, and the comment, once decided.
+    pub label: Option<String>,
+    pub decided_by: Option<String>,
+    pub comment: Option<String>,
+    /// The user's other events, newest first.
+    pub user_events: Vec<EventRow>,
+    pub colleagues: Vec<String>,
+}

@@ -6,7 +6,7 @@ use leptos_router::path;
 
 use crate::pages::{
     AdminHome, ApiKeysPage, AuditPage, ClientAdminHome, ClientsPage, DataPage, EventDetailPage, EventsPage,
-    GlobalRulesPage, Home, IntegratePage, ListsPage, LoginPage, NotFound, ReputationPage, RulesPage,
+    GlobalRulesPage, Home, IntegratePage, ListsPage, LoginPage, NotFound, ReputationPage, ReviewItemPage, ReviewPage, RulesPage,
     TenantPage, WebhooksPage,
 };
 
@@ -51,6 +51,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/client-admin/api-keys") view=ApiKeysPage />
                 <Route path=path!("/client-admin/events") view=|| view! { <EventsPage role=RoleView::ClientAdmin /> } />
                 <Route path=path!("/client-admin/events/:id") view=EventDetailPage />
+                <Route path=path!("/client-admin/review") view=ReviewPage />
+                <Route path=path!("/client-admin/review/:id") view=ReviewItemPage />
                 <Route path=path!("/client-admin/lists") view=ListsPage />
                 <Route path=path!("/client-admin/rules") view=RulesPage />
                 <Route path=path!("/client-admin/webhooks") view=WebhooksPage />

@@ -8,7 +8,7 @@ use crate::model::{EventDetail, EventPage, EventRow};
 pub const PAGE_SIZE: i64 = 50;
 
 #[cfg(feature = "ssr")]
-fn row(e: doorman_store::events::EventSummary) -> EventRow {
+pub(super) fn row(e: doorman_store::events::EventSummary) -> EventRow {
     EventRow {
         triggered_rules: e.triggered_rules.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
         id: e.id,
@@ -105,13 +105,22 @@ pub async fn search_events(
 /// One event of the client admin's tenant with its checks, signals and device links.
 #[server(prefix = "/rpc", endpoint = "load-event")]
 pub async fn load_event(id: String) -> Result<EventDetail, ServerFnError> {
-    use super::guard::{context, refuse, require_client_admin, store_error};
-    use crate::model::CheckRow;
-
+    use super::guard::{context, require_client_admin};
     let (_, tenant_id) = require_client_admin().await?;
-    let store = &context()?.store;
+    event_detail(&context()?.store, &tenant_id, &id).await
+}
+
+/// One event of `tenant_id` as its detail page shows it.
+#[cfg(feature = "ssr")]
+pub(super) async fn event_detail(
+    store: &doorman_store::Store,
+    tenant_id: &str,
+    id: &str,
+) -> Result<EventDetail, ServerFnError> {
+    use super::guard::{refuse, store_error};
+    use crate::model::CheckRow;
     let stored = store
-        .event(&tenant_id, &id)
+        .event(tenant_id, id)
         .await
         .map_err(store_error)?
         .ok_or_else(|| refuse(http::StatusCode::NOT_FOUND, "no such event"))?;
@@ -131,7 +140,7 @@ pub async fn load_event(id: String) -> Result<EventDetail, ServerFnError> {
                 .collect()
         })
         .unwrap_or_default();
-    let (users, ips) = store.device_links(&tenant_id, &stored.visitor_id).await.map_err(store_error)?;
+    let (users, ips) = store.device_links(tenant_id, &stored.visitor_id).await.map_err(store_error)?;
     let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
     Ok(EventDetail {
         event: EventRow {

@@ -34,6 +34,7 @@ pub fn Frame(title: &'static str, children: Children) -> impl IntoView {
                             RoleView::ClientAdmin => vec![
                                 ("/client-admin", "Overview"),
                                 ("/client-admin/events", "Events"),
+                                ("/client-admin/review", "Review"),
                                 ("/client-admin/api-keys", "API keys"),
                                 ("/client-admin/rules", "Rules"),
                                 ("/client-admin/lists", "Lists"),

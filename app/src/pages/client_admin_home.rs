@@ -4,7 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::overview;
 use crate::components::{
-    show_errors, DecisionsOverTime, Frame, HorizontalBars, RecentEvents, ScoreHistogram,
+    show_errors, throttled, DecisionsOverTime, Frame, HorizontalBars, RecentEvents, ScoreHistogram,
 };
 use crate::model::{DecisionCountsView, OverviewView, RulePrecisionView};
 
@@ -21,7 +21,11 @@ fn rate(part: i64, total: i64) -> String {
 #[component]
 pub fn ClientAdminHome() -> impl IntoView {
     let query = use_query_map();
-    let data = Resource::new(move || query.get().get("period"), overview);
+    // Counters and charts are read again at most once a second while events arrive.
+    let changed = RwSignal::new(0u32);
+    let data = Resource::new(move || (query.get().get("period"), changed.get()), |(period, _)| overview(period));
+    let refresh = throttled(move || changed.update(|n| *n += 1));
+    let on_event = Callback::new(move |()| refresh());
     view! {
         <Title text="Overview" />
         <Frame title="Overview">
@@ -34,7 +38,7 @@ pub fn ClientAdminHome() -> impl IntoView {
                     {move || Suspend::new(async move { data.await.map(|o| view! { <OverviewCharts o /> }) })}
                 </ErrorBoundary>
             </Transition>
-            <RecentEvents show_tenant=false detail_base=Some("/client-admin/events") />
+            <RecentEvents show_tenant=false detail_base=Some("/client-admin/events") on_event />
         </Frame>
     }
 }

@@ -2,8 +2,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::load_event;
-use crate::components::{show_errors, Frame};
+use crate::api::{load_event, SendToReview};
+use crate::components::{outcome, show_errors, ActionResult, Frame};
 use crate::model::{format_utc, EventDetail};
 
 /// One event for the client admin: every check, what Doorman derived, and the other users
@@ -18,7 +18,7 @@ pub fn EventDetailPage() -> impl IntoView {
             <p><a href="/client-admin/events">"← Events"</a></p>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 <ErrorBoundary fallback=show_errors>
-                    {move || Suspend::new(async move { detail.await.map(|d| view! { <Detail d /> }) })}
+                    {move || Suspend::new(async move { detail.await.map(|d| view! { <SendToReviewForm d=d.clone() /> <Detail d /> }) })}
                 </ErrorBoundary>
             </Transition>
         </Frame>
@@ -26,7 +26,7 @@ pub fn EventDetailPage() -> impl IntoView {
 }
 
 #[component]
-fn Detail(d: EventDetail) -> impl IntoView {
+pub(crate) fn Detail(d: EventDetail) -> impl IntoView {
     let e = d.event;
     let decision_class = format!("decision {}", e.decision.to_lowercase());
     let visitor_href = format!("/client-admin/events?visitor={}", e.visitor_id);
@@ -107,4 +107,26 @@ fn Detail(d: EventDetail) -> impl IntoView {
             <pre class="json">{d.device_json}</pre>
         </section>
     }
+}
+
+/// An event that did not enter the review queue by its decision (a block, most often) can be
+/// sent there for an analyst to look at.
+#[component]
+fn SendToReviewForm(d: EventDetail) -> impl IntoView {
+    let send = ServerAction::<SendToReview>::new();
+    let e = d.event;
+    if e.decision == "CHALLENGE" {
+        return view! { <p><a href=format!("/client-admin/review/{}", e.id)>"Open in the review queue"</a></p> }.into_any();
+    }
+    let label = if e.decision == "BLOCK" { "Review this block" } else { "Send to review" };
+    let queued = format!("/client-admin/review/{}", e.id);
+    view! {
+        <ActionForm action=send attr:class="inline-form" attr:id="send-to-review">
+            <input type="hidden" name="id" value=e.id />
+            <button type="submit">{label}</button>
+        </ActionForm>
+        {move || matches!(send.value().get(), Some(Ok(()))).then(|| view! { <p class="ok" role="status">"In the review queue: " <a href=queued.clone()>"open it"</a></p> })}
+        <ActionResult result=Signal::derive(move || outcome(send.value().get(), "").filter(|r| r.is_err())) />
+    }
+    .into_any()
 }

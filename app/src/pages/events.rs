@@ -3,8 +3,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::search_events;
-use crate::components::{show_errors, EventsTable, Frame};
-use crate::model::RoleView;
+use crate::components::{follow_live, merge_live, show_errors, EventsTable, Frame, MissedUpdates};
+use crate::model::{EventRow, LiveUpdate, RoleView};
 
 const EVENT_TYPES: [&str; 7] =
     ["SIGNUP", "LOGIN", "SMS_OTP", "TRIAL_START", "REFERRAL", "PROMO_REDEEM", "PASSWORD_RESET"];
@@ -32,6 +32,23 @@ pub fn EventsPage(role: RoleView) -> impl IntoView {
             )
         },
     );
+    // Without filters the first page is the newest events: those scored meanwhile are pushed
+    // ahead of it as they come.
+    let unfiltered = move || {
+        query.with_untracked(|q| {
+            ["type", "decision", "user", "visitor", "ip", "from", "to", "after"]
+                .iter()
+                .all(|p| q.get(p).is_none_or(|v| v.is_empty()))
+        })
+    };
+    let live = RwSignal::new(Vec::<EventRow>::new());
+    let missed = follow_live(move |update| {
+        if let LiveUpdate::Event { event } = update {
+            if unfiltered() {
+                live.update(|l| l.insert(0, event));
+            }
+        }
+    });
     let (show_tenant, detail_base) = match role {
         RoleView::SuperAdmin => (true, None),
         RoleView::ClientAdmin => (false, Some("/client-admin/events")),
@@ -67,23 +84,28 @@ pub fn EventsPage(role: RoleView) -> impl IntoView {
                 <button type="submit">"Search"</button>
                 <a href="?" class="reset">"Clear"</a>
             </form>
+            <MissedUpdates missed />
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 <ErrorBoundary fallback=show_errors>
-                    {move || Suspend::new(async move {
+                    {move || {
+                    let fresh = if unfiltered() { live.get() } else { Vec::new() };
+                    Suspend::new(async move {
                         page.await.map(|page| {
                             let next = page.next.map(|cursor| {
                                 let mut q = query.get_untracked();
                                 q.insert("after", cursor);
                                 view! { <p class="pager"><a href=q.to_query_string() rel="next">"Older events →"</a></p> }
                             });
-                            let count = page.events.len();
+                            let events = merge_live(fresh, page.events, usize::MAX);
+                            let count = events.len();
                             view! {
                                 <p class="hint">{count} " events" {if next.is_some() { " on this page" } else { "" }}</p>
-                                <EventsTable events=page.events show_tenant detail_base />
+                                <EventsTable events show_tenant detail_base />
                                 {next}
                             }
                         })
-                    })}
+                    })
+                    }}
                 </ErrorBoundary>
             </Transition>
         </Frame>
