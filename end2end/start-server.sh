@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts the built doorman for the browser tests: a fresh SQLite database in a temporary
-# folder, the demo tenant, and a client admin whose credentials the tests know.
+# folder, the demo tenant, and client admins whose credentials the tests know.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="$root/target/debug/doorman"
@@ -21,4 +21,8 @@ export DOORMAN_TRUSTED_PROXIES=127.0.0.1
 "$bin" tenant create --slug demo --name "Demo shop"
 echo "client-admin-password" | "$bin" admin create --email client@demo.test --tenant demo
 echo "super-admin-password" | "$bin" admin create --email root@doorman.test
+# A second tenant whose two analysts work its review queue.
+"$bin" tenant create --slug desk --name "Fraud desk"
+echo "analyst-password" | "$bin" admin create --email ana@desk.test --tenant desk
+echo "analyst-password" | "$bin" admin create --email bo@desk.test --tenant desk
 "$bin" serve
