@@ -6,7 +6,9 @@
 #   scripts/load-bench.sh [sqlite|postgres|both]
 #
 # Settings (environment): SECONDS_PER_RUN (20), CONCURRENCY (16), TENANTS (20), LARGE
-# (1000000), DOORMAN_TEST_POSTGRES_URL (as for the tests; default the local server).
+# (1000000; 0 skips it), IDLE_PAGES (50: at 10 thousand, the run is repeated with this many
+# dashboard pages following the live feed and reading nothing, then once more without; 0
+# skips it), DOORMAN_TEST_POSTGRES_URL (as for the tests; default the local server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +17,7 @@ seconds="${SECONDS_PER_RUN:-20}"
 concurrency="${CONCURRENCY:-16}"
 tenants="${TENANTS:-20}"
 large="${LARGE:-1000000}"
+idle_pages="${IDLE_PAGES:-50}"
 port=3390
 
 printf '==> building doorman and doorman-loadgen (release)\n'
@@ -47,6 +50,8 @@ bench() {
   done
   local key_list
   key_list="$(IFS=,; echo "${keys[*]}")"
+  # A super admin's live page is sent every tenant's events: the most work a page can make.
+  echo "bench-admin-password" | "$doorman" admin create --email bench@doorman.test >/dev/null
   DOORMAN_ADDR="127.0.0.1:$port" DOORMAN_DEMO=false DOORMAN_RATE_LIMIT=0 DOORMAN_LOG=warn \
     "$doorman" serve >"$work/server-$backend.log" 2>&1 &
   server_pid=$!
@@ -58,6 +63,16 @@ bench() {
   "$loadgen" "${common[@]}" --concurrency "$concurrency" --events 10000 --run 1 --label "$backend fill to 10k" >/dev/null
   analyze "$backend" "$url"
   "$loadgen" "${common[@]}" --concurrency "$concurrency" --seconds "$seconds" --run 2 --label "$backend at 10k events"
+  if (( idle_pages > 0 )); then
+    "$loadgen" "${common[@]}" --concurrency "$concurrency" --seconds "$seconds" --run 5 \
+      --idle-pages "$idle_pages" --admin bench@doorman.test:bench-admin-password \
+      --label "$backend at 10k events, $idle_pages idle live pages"
+    "$loadgen" "${common[@]}" --concurrency "$concurrency" --seconds "$seconds" --run 6 --label "$backend at 10k events, again without"
+  fi
+  if (( large == 0 )); then
+    kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+    return
+  fi
   local stored
   stored=$(curl -fs "http://127.0.0.1:$port/metrics" | awk '/^doorman_ingest_duration_seconds_count/ {print $2}')
   if (( large > stored )); then

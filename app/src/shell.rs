@@ -6,8 +6,8 @@ use leptos_router::path;
 
 use crate::pages::{
     AdminHome, ApiKeysPage, AuditPage, ClientAdminHome, ClientsPage, DataPage, EventDetailPage, EventsPage,
-    GlobalRulesPage, Home, IntegratePage, ListsPage, LoginPage, NotFound, ReputationPage, ReviewItemPage, ReviewPage, RulesPage,
-    TenantPage, WebhooksPage,
+    GlobalRulesPage, Home, IntegratePage, ListsPage, LoginPage, NotFound, ReputationPage, ReviewItemPage,
+    ReviewPage, RulesPage, TenantPage, WebhooksPage,
 };
 
 /// The HTML document around the app, rendered on the server only.

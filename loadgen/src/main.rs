@@ -2,6 +2,7 @@
 //! throughput and latency percentiles. Either for a fixed time (`--seconds`) or a fixed
 //! number of events (`--events`, used to fill the database before a measurement).
 
+mod idle_pages;
 mod traffic;
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -47,6 +48,13 @@ struct Args {
     /// A name for this measurement, printed with the result.
     #[arg(long, default_value = "ingest")]
     label: String,
+    /// Dashboard pages that follow the live feed during the run and read nothing, signed in
+    /// as `--admin`.
+    #[arg(long, default_value_t = 0)]
+    idle_pages: u32,
+    /// `email:password` of a dashboard account, for `--idle-pages`.
+    #[arg(long)]
+    admin: Option<String>,
 }
 
 #[derive(Default)]
@@ -68,6 +76,20 @@ async fn main() {
         .timeout(Duration::from_secs(30))
         .build()
         .expect("HTTP client");
+    let _idle = match (args.idle_pages, &args.admin) {
+        (0, _) => Vec::new(),
+        (n, Some(admin)) => match idle_pages::open(&client, &args.url, admin, n).await {
+            Ok(pages) => pages,
+            Err(err) => {
+                eprintln!("error: idle pages: {err}");
+                std::process::exit(2);
+            }
+        },
+        (_, None) => {
+            eprintln!("error: --idle-pages needs --admin email:password");
+            std::process::exit(2);
+        }
+    };
     let url = format!("{}/api/v1/events/ingest", args.url.trim_end_matches('/'));
     let keys = Arc::new(args.keys.clone());
     let sent = Arc::new(AtomicU64::new(0));

@@ -70,7 +70,13 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response 
             return ApiError::Unauthorized("/metrics needs its bearer token").into_response();
         }
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
+    let text = format!(
+        "{}# HELP doorman_live_subscribers Dashboard pages following the live feed.\n\
+         # TYPE doorman_live_subscribers gauge\ndoorman_live_subscribers {}\n",
+        state.metrics.render(),
+        state.live.subscribers()
+    );
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 
 async fn healthz() -> &'static str {

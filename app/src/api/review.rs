@@ -25,7 +25,9 @@ fn filter(
         Some("gt1h") => (Some(HOUR), None),
         Some("gt24h") => (Some(24 * HOUR), None),
         Some("gt7d") => (Some(7 * 24 * HOUR), None),
-        Some(_) => return Err(super::guard::refuse(http::StatusCode::UNPROCESSABLE_ENTITY, "unknown age filter")),
+        Some(_) => {
+            return Err(super::guard::refuse(http::StatusCode::UNPROCESSABLE_ENTITY, "unknown age filter"))
+        }
     };
     let assignee = given(assignee).map(|a| match a.as_str() {
         "unassigned" => Assignee::Nobody,
@@ -107,7 +109,12 @@ pub async fn review_queue(
                     risk_score: i.risk_score,
                     risk_band: String::new(),
                     decision: i.decision,
-                    triggered_rules: i.triggered_rules.split(',').filter(|r| !r.is_empty()).map(str::to_string).collect(),
+                    triggered_rules: i
+                        .triggered_rules
+                        .split(',')
+                        .filter(|r| !r.is_empty())
+                        .map(str::to_string)
+                        .collect(),
                 },
                 assignee: i.assignee,
                 claimed_until: i.claimed_until,
@@ -194,7 +201,11 @@ pub async fn open_review(id: String) -> Result<ReviewOpened, ServerFnError> {
 
 /// Closes an item with FRAUD or LEGIT and an optional comment.
 #[server(prefix = "/rpc", endpoint = "review-decide")]
-pub async fn decide_review(id: String, decision: String, comment: Option<String>) -> Result<String, ServerFnError> {
+pub async fn decide_review(
+    id: String,
+    decision: String,
+    comment: Option<String>,
+) -> Result<String, ServerFnError> {
     use super::guard::{audit, context, require_client_admin, store_error};
     let (admin, tenant_id) = require_client_admin().await?;
     let label = label(&decision)?;
@@ -204,7 +215,14 @@ pub async fn decide_review(id: String, decision: String, comment: Option<String>
         .decide_review(&tenant_id, &id, label, &comment, &admin.email, true, doorman_store::now_ms())
         .await
         .map_err(store_error)?;
-    audit(&admin, Some(&tenant_id), "review.decide", &id, format!("{} {}", label.as_str(), comment.trim()).trim()).await;
+    audit(
+        &admin,
+        Some(&tenant_id),
+        "review.decide",
+        &id,
+        format!("{} {}", label.as_str(), comment.trim()).trim(),
+    )
+    .await;
     announce(&tenant_id);
     Ok(label.as_str().to_string())
 }
@@ -229,7 +247,12 @@ pub async fn decide_review_bulk(
         .decide_review_bulk(&tenant_id, &selection, label, &comment, &admin.email, doorman_store::now_ms())
         .await
         .map_err(store_error)?;
-    let summary = format!("{} items decided {}; {} held by colleagues left alone", done.decided.len(), label.as_str(), done.skipped);
+    let summary = format!(
+        "{} items decided {}; {} held by colleagues left alone",
+        done.decided.len(),
+        label.as_str(),
+        done.skipped
+    );
     audit(&admin, Some(&tenant_id), "review.decide_bulk", &format!("{selection:?}"), &summary).await;
     announce(&tenant_id);
     Ok(summary)
@@ -279,14 +302,17 @@ pub async fn send_to_review(id: String) -> Result<(), ServerFnError> {
 /// The tenant's queue settings: near misses (allowed events scoring at least this much) and
 /// how long a claim lasts.
 #[server(prefix = "/rpc", endpoint = "review-settings")]
-pub async fn save_review_settings(near_miss_score: Option<String>, claim_minutes: String) -> Result<(), ServerFnError> {
+pub async fn save_review_settings(
+    near_miss_score: Option<String>,
+    claim_minutes: String,
+) -> Result<(), ServerFnError> {
     use super::guard::{audit, context, refuse, require_client_admin, store_error};
     use doorman_store::review::ReviewSettings;
     let (admin, tenant_id) = require_client_admin().await?;
     let number = |text: &str, what: &str| {
-        text.trim()
-            .parse::<i32>()
-            .map_err(|_| refuse(http::StatusCode::UNPROCESSABLE_ENTITY, format!("{what} must be a whole number")))
+        text.trim().parse::<i32>().map_err(|_| {
+            refuse(http::StatusCode::UNPROCESSABLE_ENTITY, format!("{what} must be a whole number"))
+        })
     };
     let settings = ReviewSettings {
         near_miss_score: match near_miss_score.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -300,7 +326,8 @@ pub async fn save_review_settings(near_miss_score: Option<String>, claim_minutes
         .set_review_settings(&tenant_id, &settings, doorman_store::now_ms())
         .await
         .map_err(store_error)?;
-    let detail = format!("near misses from {:?}, claims of {} min", settings.near_miss_score, settings.claim_minutes);
+    let detail =
+        format!("near misses from {:?}, claims of {} min", settings.near_miss_score, settings.claim_minutes);
     audit(&admin, Some(&tenant_id), "review.settings", "review", &detail).await;
     announce(&tenant_id);
     Ok(())

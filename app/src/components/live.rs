@@ -19,14 +19,15 @@ pub fn follow_live(on_update: impl Fn(LiveUpdate) + 'static) -> ReadSignal<u64> 
         Effect::new(move |_| {
             let Ok(source) = web_sys::EventSource::new("/live") else { return };
             let on_update = on_update.clone();
-            let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
-                let Some(text) = e.data().as_string() else { return };
-                match serde_json::from_str::<LiveUpdate>(&text) {
-                    Ok(LiveUpdate::Missed { count }) => set_missed.update(|m| *m += count),
-                    Ok(update) => on_update(update),
-                    Err(_) => {}
-                }
-            });
+            let on_message =
+                Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                    let Some(text) = e.data().as_string() else { return };
+                    match serde_json::from_str::<LiveUpdate>(&text) {
+                        Ok(LiveUpdate::Missed { count }) => set_missed.update(|m| *m += count),
+                        Ok(update) => on_update(update),
+                        Err(_) => {}
+                    }
+                });
             let opened = std::rc::Rc::new(std::cell::Cell::new(false));
             let on_open = {
                 let opened = opened.clone();
@@ -73,7 +74,9 @@ fn reload() {
 
 /// Runs `action` at most once a second however many updates arrive: a burst of events
 /// refreshes counters and charts once, a second after it began.
-pub fn throttled(action: impl Fn() + Clone + Send + Sync + 'static) -> impl Fn() + Clone + Send + Sync + 'static {
+pub fn throttled(
+    action: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl Fn() + Clone + Send + Sync + 'static {
     let pending = RwSignal::new(false);
     move || {
         if pending.get_untracked() {

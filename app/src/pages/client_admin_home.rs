@@ -23,7 +23,8 @@ pub fn ClientAdminHome() -> impl IntoView {
     let query = use_query_map();
     // Counters and charts are read again at most once a second while events arrive.
     let changed = RwSignal::new(0u32);
-    let data = Resource::new(move || (query.get().get("period"), changed.get()), |(period, _)| overview(period));
+    let data =
+        Resource::new(move || (query.get().get("period"), changed.get()), |(period, _)| overview(period));
     let refresh = throttled(move || changed.update(|n| *n += 1));
     let on_event = Callback::new(move |()| refresh());
     view! {

@@ -7,11 +7,17 @@ use crate::api::{
     open_review, review_queue, AssignReview, DecideReview, DecideReviewBulk, OpenNextReview, ReleaseReview,
     SaveReviewSettings,
 };
-use crate::components::{follow_live, outcome, show_errors, throttled, ActionResult, EventsTable, Frame, MissedUpdates};
+use crate::components::{
+    follow_live, outcome, show_errors, throttled, ActionResult, EventsTable, Frame, MissedUpdates,
+};
 use crate::model::{format_utc, LiveUpdate, ReviewOpened, ReviewQueueView};
 
-const AGES: [(&str, &str); 4] =
-    [("lt1h", "newer than 1 h"), ("gt1h", "older than 1 h"), ("gt24h", "older than 24 h"), ("gt7d", "older than 7 days")];
+const AGES: [(&str, &str); 4] = [
+    ("lt1h", "newer than 1 h"),
+    ("gt1h", "older than 1 h"),
+    ("gt24h", "older than 24 h"),
+    ("gt7d", "older than 7 days"),
+];
 const FILTERS: [&str; 4] = ["age", "rule", "assignee", "visitor"];
 
 /// The review queue: what waits by age, the filters, "open next", bulk decisions and the
@@ -75,7 +81,8 @@ fn Queue(
         view! { <div class="stat"><span class="stat-value" id=id>{value}</span><span class="stat-label">{label}</span></div> }
     };
     let assignee = param("assignee");
-    let mut assignees = vec![("unassigned".to_string(), "nobody".to_string()), ("me".to_string(), "me".to_string())];
+    let mut assignees =
+        vec![("unassigned".to_string(), "nobody".to_string()), ("me".to_string(), "me".to_string())];
     assignees.extend(q.colleagues.iter().filter(|c| **c != q.me).map(|c| (c.clone(), c.clone())));
     let age = param("age");
     let total = c.total;
@@ -221,7 +228,10 @@ fn Item(
             format!("Held for you until {} UTC.", o.held_until.map(format_utc).unwrap_or_default())
         }
         (None, true, Some(holder), false) => {
-            format!("{holder} holds this item until {} UTC.", o.held_until.map(format_utc).unwrap_or_default())
+            format!(
+                "{holder} holds this item until {} UTC.",
+                o.held_until.map(format_utc).unwrap_or_default()
+            )
         }
         (None, true, None, _) => "Waiting.".to_string(),
     };
