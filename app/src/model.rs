@@ -200,6 +200,8 @@ pub struct ListEntryView {
     pub note: String,
     pub created_at: i64,
     pub created_by: String,
+    /// When it stops matching; `None` for good.
+    pub expires_at: Option<i64>,
 }
 
 /// A page of list entries, and how many match in all.

@@ -153,7 +153,7 @@ test('the client admin blocks an email from the lists page and the next event is
   await form.locator('select[name="action"]').selectOption('block');
   await form.locator('select[name="kind"]').selectOption('email');
   await form.getByLabel('Value').fill('Mallory+promo@Example.com');
-  await form.getByLabel('Note').fill('chargeback ring');
+  await form.getByLabel('Reason').fill('chargeback ring');
   await form.getByRole('button', { name: 'Add' }).click();
   await expect(page.getByRole('status').first()).toContainText('Entry added.');
   const row = page.locator('tr[data-entry="mallory@example.com"]');

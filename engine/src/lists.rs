@@ -1,5 +1,6 @@
-//! A tenant's own allow and block lists: emails, email domains, devices, IPs and CIDR
-//! ranges its team decided about. A listed event gets the list's decision whatever it
+//! A tenant's own allow and block lists: emails, email domains, devices, IPs, CIDR ranges,
+//! networks (AS numbers) and countries its team decided about, each for good or until a
+//! time. A listed event gets the list's decision whatever it
 //! scores; a block entry wins over an allow entry, so that allowing a tester's email never
 //! lets a blocked network through.
 
@@ -46,11 +47,20 @@ pub enum ListKind {
     Visitor,
     Ip,
     Cidr,
+    Asn,
+    Country,
 }
 
 impl ListKind {
-    pub const ALL: [ListKind; 5] =
-        [ListKind::Email, ListKind::EmailDomain, ListKind::Visitor, ListKind::Ip, ListKind::Cidr];
+    pub const ALL: [ListKind; 7] = [
+        ListKind::Email,
+        ListKind::EmailDomain,
+        ListKind::Visitor,
+        ListKind::Ip,
+        ListKind::Cidr,
+        ListKind::Asn,
+        ListKind::Country,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -59,6 +69,8 @@ impl ListKind {
             ListKind::Visitor => "visitor",
             ListKind::Ip => "ip",
             ListKind::Cidr => "cidr",
+            ListKind::Asn => "asn",
+            ListKind::Country => "country",
         }
     }
 
@@ -131,6 +143,19 @@ pub fn parse_entry(kind: ListKind, raw: &str) -> Result<ListEntry, EngineError> 
                 cidr_bounds(ip, bits).ok_or_else(|| bad("has a prefix length too long"))?;
             (canonical, Some((first, last)))
         }
+        ListKind::Asn => {
+            let digits = raw.strip_prefix("AS").or_else(|| raw.strip_prefix("as")).unwrap_or(raw);
+            let asn = digits.parse::<u32>().ok().filter(|n| *n > 0);
+            (asn.ok_or_else(|| bad("is not an AS number (AS13335 or 13335)"))?.to_string(), None)
+        }
+        ListKind::Country => {
+            let ok = raw.len() == 2 && raw.bytes().all(|b| b.is_ascii_alphabetic());
+            (
+                ok.then(|| raw.to_ascii_uppercase())
+                    .ok_or_else(|| bad("is not a two-letter country code"))?,
+                None,
+            )
+        }
     };
     Ok(ListEntry { kind, value, range })
 }
@@ -196,12 +221,18 @@ mod tests {
         assert_eq!(value(ListKind::Ip, "::ffff:203.0.113.9"), "203.0.113.9");
         assert_eq!(value(ListKind::Cidr, "10.1.2.3/8"), "10.0.0.0/8");
         assert_eq!(value(ListKind::Cidr, "2001:db8::1/32"), "2001:db8::/32");
+        assert_eq!(value(ListKind::Asn, "AS14061"), "14061");
+        assert_eq!(value(ListKind::Asn, "14061"), "14061");
+        assert_eq!(value(ListKind::Country, " fr "), "FR");
         for (kind, bad) in [
             (ListKind::Email, "nobody"),
             (ListKind::EmailDomain, "localhost"),
             (ListKind::Visitor, "evt_1"),
             (ListKind::Ip, "10.0.0.256"),
             (ListKind::Cidr, "10.0.0.0/33"),
+            (ListKind::Asn, "AS0"),
+            (ListKind::Asn, "ASX"),
+            (ListKind::Country, "FRA"),
             (ListKind::Cidr, "10.0.0.0"),
             (ListKind::Email, ""),
         ] {

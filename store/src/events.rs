@@ -121,6 +121,7 @@ impl Store {
         let payload_id = req.device.as_ref().and_then(|d| d.payload_id.as_deref());
         let domain = signals.email.domain.as_deref().map(domain_candidates);
         let ip_key = signals.ip.address.as_deref().and_then(|ip| ip.parse().ok()).map(lists::ip_key);
+        let asn = signals.ip.asn.map(|asn| asn.to_string());
         let value = |param: Param| match param {
             Param::Tenant => Bound::Text(Some(tenant_id)),
             Param::Token => Bound::Text(keys.token.filter(|v| !v.is_empty())),
@@ -141,6 +142,9 @@ impl Store {
             Param::Domain => Bound::Text(domain.as_ref().map(|d| d.0.as_str())),
             Param::ParentDomain => Bound::Text(domain.as_ref().and_then(|d| d.1.as_deref())),
             Param::IpKey => Bound::Text(ip_key.as_deref()),
+            Param::Now => Bound::Int(now),
+            Param::Asn => Bound::Text(asn.as_deref()),
+            Param::Country => Bound::Text(signals.ip.country.as_deref()),
         };
         let q = linkage::query(req.event_type);
         let row = match &self.pool {

@@ -35,10 +35,13 @@ pub(crate) enum Param {
     Domain,
     ParentDomain,
     IpKey,
+    Now,
+    Asn,
+    Country,
 }
 
 impl Param {
-    const ALL: [Param; 19] = [
+    const ALL: [Param; 22] = [
         Param::Tenant,
         Param::Token,
         Param::Fingerprint,
@@ -58,6 +61,9 @@ impl Param {
         Param::Domain,
         Param::ParentDomain,
         Param::IpKey,
+        Param::Now,
+        Param::Asn,
+        Param::Country,
     ];
 
     fn placeholder(self) -> &'static str {
@@ -81,6 +87,9 @@ impl Param {
             Param::Domain => ":domain",
             Param::ParentDomain => ":parent_domain",
             Param::IpKey => ":ip_key",
+            Param::Now => ":now",
+            Param::Asn => ":asn",
+            Param::Country => ":country",
         }
     }
 }
@@ -92,6 +101,17 @@ macro_rules! other_users {
             "(SELECT COUNT(*) FROM (SELECT DISTINCT COALESCE(user_key, '') FROM events WHERE tenant_id = :tenant AND ",
             $filter,
             " AND user_key <> :user AND user_key <> '' LIMIT :cap) AS c)"
+        )
+    };
+}
+
+/// The tenant's list entries matching `$filter` that have not expired.
+macro_rules! list_arm {
+    ($filter:literal) => {
+        concat!(
+            "SELECT action, action || ' ' || kind || ' ' || value AS m FROM tenant_lists WHERE tenant_id = :tenant AND ",
+            $filter,
+            " AND (expires_at IS NULL OR expires_at > :now)"
         )
     };
 }
@@ -115,23 +135,29 @@ const COMMON: &[(&str, &str)] = &[
          AND user_key <> :user LIMIT :cap) AS c)",
     ),
     ("payload_uses", "(SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE tenant_id = :tenant AND payload_id = :payload LIMIT 1) AS c)"),
-    // The tenant's list entry for this event, a block before an allow ('block' > 'allow').
+    // The tenant's list entry for this event that has not expired, a block before an allow
+    // ('block' > 'allow').
     (
         "list_match",
-        "(SELECT m FROM (\
-            SELECT action, action || ' ' || kind || ' ' || value AS m FROM tenant_lists \
-                WHERE tenant_id = :tenant AND kind = 'email' AND value = :email \
-            UNION ALL SELECT action, action || ' ' || kind || ' ' || value FROM tenant_lists \
-                WHERE tenant_id = :tenant AND kind = 'email_domain' AND value = :domain \
-            UNION ALL SELECT action, action || ' ' || kind || ' ' || value FROM tenant_lists \
-                WHERE tenant_id = :tenant AND kind = 'email_domain' AND value = :parent_domain \
-            UNION ALL SELECT action, action || ' ' || kind || ' ' || value FROM tenant_lists \
-                WHERE tenant_id = :tenant AND kind = 'visitor' AND value = :visitor \
-            UNION ALL SELECT action, action || ' ' || kind || ' ' || value FROM tenant_lists \
-                WHERE tenant_id = :tenant AND kind = 'ip' AND value = :ip \
-            UNION ALL SELECT action, action || ' ' || kind || ' ' || value FROM tenant_lists \
-                WHERE tenant_id = :tenant AND kind = 'cidr' AND range_start <= :ip_key AND range_end >= :ip_key \
-         ) AS l ORDER BY l.action DESC LIMIT 1)",
+        concat!(
+            "(SELECT m FROM (",
+            list_arm!("kind = 'email' AND value = :email"),
+            " UNION ALL ",
+            list_arm!("kind = 'email_domain' AND value = :domain"),
+            " UNION ALL ",
+            list_arm!("kind = 'email_domain' AND value = :parent_domain"),
+            " UNION ALL ",
+            list_arm!("kind = 'visitor' AND value = :visitor"),
+            " UNION ALL ",
+            list_arm!("kind = 'ip' AND value = :ip"),
+            " UNION ALL ",
+            list_arm!("kind = 'cidr' AND range_start <= :ip_key AND range_end >= :ip_key"),
+            " UNION ALL ",
+            list_arm!("kind = 'asn' AND value = :asn"),
+            " UNION ALL ",
+            list_arm!("kind = 'country' AND value = :country"),
+            ") AS l ORDER BY l.action DESC LIMIT 1)"
+        ),
     ),
 ];
 

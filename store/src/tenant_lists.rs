@@ -5,7 +5,7 @@ use doorman_engine::lists::{ListAction, ListEntry, ListKind, ListMatch};
 use serde::{Deserialize, Serialize};
 
 use crate::db::{contains_pattern, execute, with_pool};
-use crate::{now_ms, Result, Store, StoreError};
+use crate::{Result, Store, StoreError};
 
 /// Most entries one tenant may keep: lists are for decisions people make one by one, and
 /// every entry is checked on every event.
@@ -13,8 +13,13 @@ pub const MAX_ENTRIES: i64 = 50_000;
 /// Entries on one page.
 pub const PAGE_SIZE: i64 = 50;
 const MAX_NOTE: usize = 200;
+/// An entry lasts at most this long when it has an end: what is meant for good is better
+/// added without one.
+pub const MAX_EXPIRY_MS: i64 = 366 * 24 * 3_600_000;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
 pub struct ListEntryRow {
     pub kind: String,
     pub value: String,
@@ -22,6 +27,8 @@ pub struct ListEntryRow {
     pub note: String,
     pub created_at: i64,
     pub created_by: String,
+    /// When the entry stops matching; `None` for good.
+    pub expires_at: Option<i64>,
 }
 
 /// Which entries to show; empty fields match everything.
@@ -36,7 +43,9 @@ pub struct ListQuery {
 }
 
 /// A page of entries and how many match in all.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ListPage {
     pub entries: Vec<ListEntryRow>,
     pub total: i64,
@@ -51,7 +60,10 @@ pub(crate) fn parse_match(text: &str) -> Option<ListMatch> {
 }
 
 impl Store {
-    /// Adds an entry; a value already on either list is a conflict.
+    /// Adds an entry, matching until `expires_at` when given (within a year of `now`). A
+    /// value already on either list is a conflict, unless that entry has expired: it is
+    /// replaced.
+    #[allow(clippy::too_many_arguments)]
     pub async fn add_list_entry(
         &self,
         tenant_id: &str,
@@ -59,10 +71,15 @@ impl Store {
         entry: &ListEntry,
         note: &str,
         created_by: &str,
+        expires_at: Option<i64>,
+        now: i64,
     ) -> Result<()> {
         let note = note.trim();
         if note.chars().count() > MAX_NOTE {
             return Err(StoreError::Invalid(format!("a note has at most {MAX_NOTE} characters")));
+        }
+        if expires_at.is_some_and(|at| at <= now || at > now + MAX_EXPIRY_MS) {
+            return Err(StoreError::Invalid("an entry expires within a year from now".into()));
         }
         let count = "SELECT COUNT(*) FROM tenant_lists WHERE tenant_id = $1";
         let held: i64 =
@@ -71,8 +88,12 @@ impl Store {
             return Err(StoreError::Invalid(format!("the lists hold at most {MAX_ENTRIES} entries")));
         }
         let (start, end) = entry.range.clone().unzip();
-        let sql = "INSERT INTO tenant_lists (tenant_id, kind, value, action, range_start, range_end, note, created_at, created_by) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (tenant_id, kind, value) DO NOTHING";
+        let sql = "INSERT INTO tenant_lists \
+                   (tenant_id, kind, value, action, range_start, range_end, note, created_at, created_by, expires_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (tenant_id, kind, value) DO UPDATE SET \
+                   action = excluded.action, note = excluded.note, created_at = excluded.created_at, \
+                   created_by = excluded.created_by, expires_at = excluded.expires_at \
+                   WHERE tenant_lists.expires_at IS NOT NULL AND tenant_lists.expires_at <= $8";
         let added = execute!(self, pool => sqlx::query(sql)
             .bind(tenant_id)
             .bind(entry.kind.as_str())
@@ -81,8 +102,9 @@ impl Store {
             .bind(start)
             .bind(end)
             .bind(note)
-            .bind(now_ms())
+            .bind(now)
             .bind(created_by)
+            .bind(expires_at)
             .execute(pool)
             .await)?;
         if added == 0 {
@@ -108,7 +130,7 @@ impl Store {
         let filter = "tenant_id = $1 AND ($2 IS NULL OR kind = $2) AND ($3 IS NULL OR action = $3) \
                       AND ($4 IS NULL OR value LIKE $4 ESCAPE '\\')";
         let rows = format!(
-            "SELECT kind, value, action, note, created_at, created_by FROM tenant_lists WHERE {filter} \
+            "SELECT kind, value, action, note, created_at, created_by, expires_at FROM tenant_lists WHERE {filter} \
              ORDER BY created_at DESC, kind, value LIMIT $5 OFFSET $6"
         );
         let count = format!("SELECT COUNT(*) FROM tenant_lists WHERE {filter}");

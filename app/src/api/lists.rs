@@ -49,6 +49,7 @@ pub async fn list_entries(
                 note: e.note,
                 created_at: e.created_at,
                 created_by: e.created_by,
+                expires_at: e.expires_at,
             })
             .collect(),
         total: found.total,
@@ -65,20 +66,37 @@ pub async fn add_list_entry(
     kind: String,
     value: String,
     note: Option<String>,
+    /// For how long: `1h`, `24h`, `7d`, `30d`, `90d`; empty for good.
+    expires: Option<String>,
 ) -> Result<(), ServerFnError> {
-    use super::guard::{audit, context, require_client_admin, store_error};
+    use super::guard::{audit, context, refuse, require_client_admin, store_error};
     use doorman_engine::lists::{parse_entry, ListAction, ListKind};
     let (admin, tenant_id) = require_client_admin().await?;
+    const HOUR: i64 = 3_600_000;
+    let now = doorman_store::now_ms();
+    let expires_at = match expires.as_deref().map(str::trim).unwrap_or("") {
+        "" => None,
+        "1h" => Some(now + HOUR),
+        "24h" => Some(now + 24 * HOUR),
+        "7d" => Some(now + 7 * 24 * HOUR),
+        "30d" => Some(now + 30 * 24 * HOUR),
+        "90d" => Some(now + 90 * 24 * HOUR),
+        _ => return Err(refuse(http::StatusCode::UNPROCESSABLE_ENTITY, "unknown expiry")),
+    };
     let action = ListAction::parse(&action).map_err(invalid)?;
     let entry = parse_entry(ListKind::parse(&kind).map_err(invalid)?, &value).map_err(invalid)?;
     let note = note.unwrap_or_default();
     context()?
         .store
-        .add_list_entry(&tenant_id, action, &entry, &note, &admin.email)
+        .add_list_entry(&tenant_id, action, &entry, &note, &admin.email, expires_at, now)
         .await
         .map_err(store_error)?;
     let target = format!("{} {}", entry.kind.as_str(), entry.value);
-    audit(&admin, Some(&tenant_id), &format!("list.{}.add", action.as_str()), &target, note.trim()).await;
+    let detail = match expires_at {
+        Some(at) => format!("{} (until {})", note.trim(), crate::model::format_utc(at)),
+        None => note.trim().to_string(),
+    };
+    audit(&admin, Some(&tenant_id), &format!("list.{}.add", action.as_str()), &target, detail.trim()).await;
     Ok(())
 }
 

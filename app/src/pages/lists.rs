@@ -7,12 +7,22 @@ use crate::components::{outcome, show_errors, ActionResult, Frame};
 use crate::model::{format_utc, ListEntriesPage, ListEntryView};
 
 /// Kinds an entry may have, as the server names them, with what the page calls them.
-const KINDS: [(&str, &str); 5] = [
+const KINDS: [(&str, &str); 7] = [
     ("email", "Email"),
     ("email_domain", "Email domain"),
     ("visitor", "Device (visitor id)"),
     ("ip", "IP address"),
     ("cidr", "IP range (CIDR)"),
+    ("asn", "Network (AS number)"),
+    ("country", "Country (two letters)"),
+];
+const EXPIRIES: [(&str, &str); 6] = [
+    ("", "for good"),
+    ("1h", "for 1 hour"),
+    ("24h", "for 24 hours"),
+    ("7d", "for 7 days"),
+    ("30d", "for 30 days"),
+    ("90d", "for 90 days"),
 ];
 const ACTIONS: [(&str, &str); 2] = [("block", "Block"), ("allow", "Allow")];
 
@@ -65,8 +75,13 @@ pub fn ListsPage() -> impl IntoView {
                         {KINDS.iter().map(|(v, l)| view! { <option value=*v>{*l}</option> }).collect_view()}
                     </select>
                 </label>
-                <label>"Value " <input type="text" name="value" required maxlength="254" placeholder="ada@example.com, 203.0.113.0/24, vis_…" /></label>
-                <label>"Note " <input type="text" name="note" maxlength="200" placeholder="why" /></label>
+                <label>"Value " <input type="text" name="value" required maxlength="254" placeholder="ada@example.com, 203.0.113.0/24, AS14061, FR" /></label>
+                <label>"Reason " <input type="text" name="note" maxlength="200" placeholder="why" /></label>
+                <label>"How long "
+                    <select name="expires">
+                        {EXPIRIES.iter().map(|(v, l)| view! { <option value=*v>{*l}</option> }).collect_view()}
+                    </select>
+                </label>
                 <button type="submit" disabled=move || add.pending().get()>"Add"</button>
             </ActionForm>
             <ActionResult result=Signal::derive(move || outcome(add.value().get(), "Entry added.")) />
@@ -110,7 +125,7 @@ fn EntriesTable(page: ListEntriesPage, remove: ServerAction<RemoveListEntry>) ->
         <div class="table-wrap">
             <table class="lists">
                 <thead>
-                    <tr><th>"List"</th><th>"Kind"</th><th>"Value"</th><th>"Note"</th><th>"Added (UTC)"</th><th>"By"</th><th></th></tr>
+                    <tr><th>"List"</th><th>"Kind"</th><th>"Value"</th><th>"Reason"</th><th>"Added (UTC)"</th><th>"By"</th><th>"Until (UTC)"</th><th></th></tr>
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
@@ -133,6 +148,7 @@ fn EntryRow(e: ListEntryView, remove: ServerAction<RemoveListEntry>) -> impl Int
             <td>{e.note}</td>
             <td class="time">{format_utc(e.created_at)}</td>
             <td>{e.created_by}</td>
+            <td class="time expires">{e.expires_at.map(format_utc).unwrap_or_else(|| "for good".into())}</td>
             <td>
                 <ActionForm action=remove>
                     <input type="hidden" name="kind" value=e.kind />

@@ -4,6 +4,7 @@ mod auth;
 pub mod events;
 pub mod ingest;
 mod json;
+pub mod lists;
 pub mod openapi;
 pub mod review;
 pub mod users;
@@ -32,6 +33,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .routes(routes!(events::get_event))
         .routes(routes!(events::feedback))
         .routes(routes!(visitors::get_visitor))
+        .routes(routes!(lists::list, lists::add))
+        .routes(routes!(lists::remove))
         .routes(routes!(review::list))
         .routes(routes!(review::decide))
         .routes(routes!(users::erase))

@@ -11,7 +11,10 @@ use crate::operators::{root_and_acme_ops, session};
 
 async fn list(app: &TestApp, action: ListAction, kind: ListKind, value: &str) {
     let entry = parse_entry(kind, value).unwrap();
-    app.store.add_list_entry(&app.tenant_id, action, &entry, "test", "test").await.unwrap();
+    app.store
+        .add_list_entry(&app.tenant_id, action, &entry, "test", "test", None, doorman_store::now_ms())
+        .await
+        .unwrap();
 }
 
 fn signup(email: &str, ip: &str) -> Value {
@@ -135,4 +138,90 @@ async fn client_admins_manage_their_own_lists_only() {
 
     let (_, audit) = ops.call("audit-log", &[]).await;
     assert!(audit.contains("list.block.add") && audit.contains("list.remove"), "{audit}");
+}
+
+async fn call(
+    app: &TestApp,
+    key: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = app.http.request(method, app.url(path)).header("x-api-key", key);
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let res = req.send().await.unwrap();
+    (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_backend_blocks_a_network_for_an_hour_through_the_api() {
+    use reqwest::Method;
+    let app = TestApp::start().await;
+    let key = app.api_key.clone();
+    let (status, entry) = call(&app, &key, Method::POST, "/api/v1/lists", Some(json!({
+        "action": "block", "kind": "asn", "value": "AS14061", "reason": "scraping wave", "expiresInSeconds": 3600
+    }))).await;
+    assert_eq!(status, 201, "{entry}");
+    assert_eq!((entry["value"].as_str(), entry["note"].as_str()), (Some("14061"), Some("scraping wave")));
+    let expires = entry["expiresAt"].as_i64().unwrap();
+    assert!((expires - doorman_store::now_ms() - 3_600_000).abs() < 60_000, "{entry}");
+
+    // 198.51.100.0/24 is AS14061 in the harness's data; 81.0.0.0/8 is AS3215 in France.
+    let (_, body) = app.ingest(&signup("a@example.org", "198.51.100.7")).await;
+    assert_eq!(body["listMatch"], json!({"action": "block", "kind": "asn", "value": "14061"}), "{body}");
+    assert_eq!(body["decision"], "BLOCK");
+    let (status, _) = call(
+        &app,
+        &key,
+        Method::POST,
+        "/api/v1/lists",
+        Some(json!({"action": "block", "kind": "country", "value": "fr"})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (_, body) = app.ingest(&signup("b@example.org", "81.2.3.4")).await;
+    assert_eq!(body["listMatch"]["value"], "FR", "{body}");
+
+    let (status, page) = call(&app, &key, Method::GET, "/api/v1/lists?kind=asn", None).await;
+    assert_eq!((status, page["total"].as_i64()), (200, Some(1)), "{page}");
+    assert_eq!(page["entries"][0]["expiresAt"], expires);
+
+    for (body, code) in [
+        (json!({"action": "block", "kind": "asn", "value": "AS14061"}), 409),
+        (json!({"action": "block", "kind": "planet", "value": "mars"}), 422),
+        (json!({"action": "block", "kind": "country", "value": "FRA"}), 422),
+        (json!({"action": "block", "kind": "ip", "value": "203.0.113.9", "expiresInSeconds": -5}), 422),
+        (
+            json!({"action": "block", "kind": "ip", "value": "203.0.113.9", "expiresAt": 1, "expiresInSeconds": 5}),
+            422,
+        ),
+    ] {
+        let (status, answer) = call(&app, &key, Method::POST, "/api/v1/lists", Some(body.clone())).await;
+        assert_eq!(status, code, "{body} → {answer}");
+    }
+
+    // Another tenant's key neither sees nor removes the entry.
+    let globex = app.store.create_tenant("globex", "Globex").await.unwrap();
+    let (_, globex_key) = app.store.create_api_key(&globex.id, "k").await.unwrap();
+    let (_, theirs) = call(&app, &globex_key, Method::GET, "/api/v1/lists", None).await;
+    assert_eq!(theirs["total"], 0);
+    let (status, _) = call(&app, &globex_key, Method::DELETE, "/api/v1/lists/asn/AS14061", None).await;
+    assert_eq!(status, 404);
+
+    let (status, _) = call(&app, &key, Method::DELETE, "/api/v1/lists/asn/AS14061", None).await;
+    assert_eq!(status, 204);
+    let (_, body) = app.ingest(&signup("c@example.org", "198.51.100.8")).await;
+    assert!(body["listMatch"].is_null(), "{body}");
+    let audit = app
+        .store
+        .audit_entries(doorman_store::audit::AuditScope::Tenant(&app.tenant_id), None, 10)
+        .await
+        .unwrap();
+    assert!(
+        audit.iter().any(|e| e.action == "list.block.add" && e.actor.starts_with("api key")),
+        "{audit:?}"
+    );
+    assert!(audit.iter().any(|e| e.action == "list.remove"));
 }

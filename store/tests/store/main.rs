@@ -4,6 +4,7 @@
 
 mod flows;
 mod lifecycle;
+mod lists;
 mod operators;
 mod review;
 mod search;
