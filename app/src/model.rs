@@ -299,9 +299,22 @@ pub struct RuleRow {
     /// The event types it applies to, or "all".
     pub applies_to: String,
     pub base_weight: i32,
-    pub base_enabled: bool,
+    /// The base's mode: `on`, `off` or `shadow`.
+    pub base_mode: String,
     pub weight: Option<i32>,
-    pub enabled: Option<bool>,
+    /// This page's mode, if set: `on`, `off` or `shadow`.
+    pub mode: Option<String>,
+    /// For a rule that fired in shadow mode lately (tenant pages).
+    pub shadow: Option<ShadowStatsView>,
+}
+
+/// How a rule on trial did: fired in 24 hours and 7 days, and the decisions it would have
+/// changed in 7 days (`ALLOW>CHALLENGE`, count).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShadowStatsView {
+    pub fired_24h: i64,
+    pub fired_7d: i64,
+    pub changes_7d: Vec<(String, i64)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -315,6 +328,7 @@ pub struct RuleSettingsView {
 pub struct RuleEditView {
     pub weight: Option<i32>,
     pub enabled: Option<bool>,
+    pub shadow: Option<bool>,
 }
 
 /// What the rules page sends when saving or previewing, as JSON (the engine's

@@ -109,6 +109,39 @@ impl Default for Limits {
 pub struct RuleOverride {
     pub weight: Option<i32>,
     pub enabled: Option<bool>,
+    /// On trial: evaluated and reported (status SHADOW when it fires) but adding nothing to
+    /// the score.
+    pub shadow: Option<bool>,
+}
+
+/// How a rule takes part in scoring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RuleMode {
+    Enabled,
+    Disabled,
+    /// Evaluated and reported, adding nothing to the score.
+    Shadow,
+}
+
+impl RuleOverride {
+    /// The mode these settings give: off wins over shadow, which wins over on.
+    pub fn mode(&self) -> RuleMode {
+        match (self.enabled, self.shadow) {
+            (Some(false), _) => RuleMode::Disabled,
+            (_, Some(true)) => RuleMode::Shadow,
+            _ => RuleMode::Enabled,
+        }
+    }
+
+    /// The settings that put a rule in `mode` whatever the settings under them say.
+    pub fn set_mode(&mut self, mode: RuleMode) {
+        (self.enabled, self.shadow) = match mode {
+            RuleMode::Enabled => (Some(true), Some(false)),
+            RuleMode::Disabled => (Some(false), None),
+            RuleMode::Shadow => (Some(true), Some(true)),
+        };
+    }
 }
 
 /// A tenant's changes to the global settings: every unset field follows the global value,
@@ -271,6 +304,7 @@ impl RuleConfig {
             let global = merged.overrides.entry(code.clone()).or_default();
             global.weight = tenant.weight.or(global.weight);
             global.enabled = tenant.enabled.or(global.enabled);
+            global.shadow = tenant.shadow.or(global.shadow);
         }
         merged
     }
@@ -323,13 +357,21 @@ mod tests {
     fn tenant_overrides_apply_over_global_settings() {
         let mut global = RuleConfig::default();
         global.limits.accounts_per_ip = 9;
-        global.overrides.insert("RANDOM_EMAIL".into(), RuleOverride { weight: Some(20), enabled: None });
+        global
+            .overrides
+            .insert("RANDOM_EMAIL".into(), RuleOverride { weight: Some(20), enabled: None, shadow: None });
         let tenant = ConfigOverrides {
             allow_max: Some(60),
             min_completion_ms: Some(5000),
             rules: [
-                ("RANDOM_EMAIL".to_string(), RuleOverride { weight: None, enabled: Some(false) }),
-                ("DISPOSABLE_EMAIL".to_string(), RuleOverride { weight: Some(5), enabled: None }),
+                (
+                    "RANDOM_EMAIL".to_string(),
+                    RuleOverride { weight: None, enabled: Some(false), shadow: None },
+                ),
+                (
+                    "DISPOSABLE_EMAIL".to_string(),
+                    RuleOverride { weight: Some(5), enabled: None, shadow: None },
+                ),
             ]
             .into(),
             ..Default::default()
@@ -337,7 +379,10 @@ mod tests {
         let merged = global.with_overrides(&tenant);
         assert_eq!(merged.thresholds, Thresholds { allow_max: 60, monitor_max: 119 });
         assert_eq!((merged.limits.accounts_per_ip, merged.limits.min_completion_ms), (9, 5000));
-        assert_eq!(merged.overrides["RANDOM_EMAIL"], RuleOverride { weight: Some(20), enabled: Some(false) });
+        assert_eq!(
+            merged.overrides["RANDOM_EMAIL"],
+            RuleOverride { weight: Some(20), enabled: Some(false), shadow: None }
+        );
         assert_eq!(merged.overrides["DISPOSABLE_EMAIL"].weight, Some(5));
         assert!(merged.validate().is_ok());
         assert_eq!(global.with_overrides(&ConfigOverrides::default()), global);
@@ -357,7 +402,8 @@ mod tests {
             c.overrides.insert("NOPE".into(), RuleOverride::default());
         }));
         assert!(bad(|c| {
-            c.overrides.insert("TOR_EXIT".into(), RuleOverride { weight: Some(5000), enabled: None });
+            c.overrides
+                .insert("TOR_EXIT".into(), RuleOverride { weight: Some(5000), enabled: None, shadow: None });
         }));
         assert!(RuleConfig::default().validate().is_ok());
         assert!(serde_json::from_str::<ConfigOverrides>(r#"{"allowMax": 1, "typo": 2}"#).is_err());

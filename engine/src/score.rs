@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{RuleConfig, Thresholds};
+use crate::config::{RuleConfig, RuleMode, Thresholds};
 use crate::derive::Signals;
 use crate::input::{EventType, IngestRequest};
 use crate::linkage::Linkage;
@@ -75,6 +75,8 @@ pub enum CheckStatus {
     Fired,
     Pass,
     Disabled,
+    /// A rule on trial fired: reported, not scored.
+    Shadow,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -99,6 +101,19 @@ pub struct Assessment {
     /// The tenant's list entry that decided the event, when one matched.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub list_match: Option<ListMatch>,
+    /// Each rule on trial that fired, and the decision the event would have had had it
+    /// counted.
+    #[serde(skip)]
+    pub shadow: Vec<ShadowHit>,
+}
+
+/// A rule in shadow mode that fired on an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShadowHit {
+    pub code: String,
+    /// The event's decision by its score, and had the rule counted.
+    pub decided: Decision,
+    pub would_decide: Decision,
 }
 
 impl Assessment {
@@ -114,20 +129,43 @@ pub fn assess(req: &IngestRequest, signals: &Signals, linkage: &Linkage, config:
         .map(|rule| {
             let tuning = config.overrides.get(rule.code).copied().unwrap_or_default();
             let weight = tuning.weight.unwrap_or(rule.default_weight);
-            let (status, detail) = if tuning.enabled == Some(false) {
+            let mode = tuning.mode();
+            let (status, detail) = if mode == RuleMode::Disabled {
                 (CheckStatus::Disabled, "disabled for this tenant".to_string())
             } else if !rule.applies(req.event_type) {
                 (CheckStatus::Pass, not_applicable(req.event_type))
             } else {
                 let verdict = (rule.evaluate)(&ctx);
-                (if verdict.fired { CheckStatus::Fired } else { CheckStatus::Pass }, verdict.detail)
+                let status = match (verdict.fired, mode) {
+                    (false, _) => CheckStatus::Pass,
+                    (true, RuleMode::Shadow) => CheckStatus::Shadow,
+                    (true, _) => CheckStatus::Fired,
+                };
+                (status, verdict.detail)
             };
             Check { code: rule.code.to_string(), label: rule.label.to_string(), weight, status, detail }
         })
         .collect();
+    let mut checks = checks;
     let risk_score = checks.iter().filter(|c| c.status == CheckStatus::Fired).map(|c| c.weight).sum();
     let risk_band = RiskBand::for_score(risk_score, &config.thresholds);
-    Assessment { risk_score, risk_band, decision: risk_band.decision(), checks, list_match: None }
+    let decision = risk_band.decision();
+    let mut shadow = Vec::new();
+    for check in checks.iter_mut().filter(|c| c.status == CheckStatus::Shadow) {
+        let would_decide = RiskBand::for_score(risk_score + check.weight, &config.thresholds).decision();
+        check.detail = if would_decide == decision {
+            format!("{} (in shadow: the decision would be the same)", check.detail)
+        } else {
+            format!(
+                "{} (in shadow: would have decided {} instead of {})",
+                check.detail,
+                would_decide.as_str(),
+                decision.as_str()
+            )
+        };
+        shadow.push(ShadowHit { code: check.code.clone(), decided: decision, would_decide });
+    }
+    Assessment { risk_score, risk_band, decision, checks, list_match: None, shadow }
 }
 
 /// The detail of a check whose rule is for other event types.

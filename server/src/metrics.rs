@@ -158,6 +158,7 @@ mod tests {
                 })
                 .collect(),
             list_match: None,
+            shadow: Vec::new(),
         }
     }
 

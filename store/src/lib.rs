@@ -26,6 +26,7 @@ pub mod retention;
 pub mod review;
 pub mod search;
 pub mod settings;
+pub mod shadow;
 mod statistics;
 pub mod tenant_lists;
 pub mod tenants;

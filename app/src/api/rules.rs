@@ -9,11 +9,21 @@ use crate::model::{PreviewView, RuleSettingsView};
 mod build {
     use std::collections::BTreeMap;
 
-    use doorman_engine::config::{RuleOverride, SettingsEdit, SETTINGS};
+    use doorman_engine::config::{RuleMode, RuleOverride, SettingsEdit, SETTINGS};
     use doorman_engine::rules::catalog;
+    use doorman_store::shadow::ShadowStats;
     use leptos::prelude::ServerFnError;
 
-    use crate::model::{RuleRow, RuleSettingsView, SettingRow};
+    use crate::model::{RuleRow, RuleSettingsView, SettingRow, ShadowStatsView};
+
+    fn mode_name(mode: RuleMode) -> String {
+        match mode {
+            RuleMode::Enabled => "on",
+            RuleMode::Disabled => "off",
+            RuleMode::Shadow => "shadow",
+        }
+        .to_string()
+    }
 
     /// Rows of every setting and rule: `base` values, and those set here.
     pub fn view(
@@ -21,6 +31,7 @@ mod build {
         values: &BTreeMap<String, Option<i64>>,
         base_rules: &BTreeMap<String, RuleOverride>,
         rules: &BTreeMap<String, RuleOverride>,
+        shadow: &[ShadowStats],
     ) -> RuleSettingsView {
         RuleSettingsView {
             settings: SETTINGS
@@ -44,9 +55,14 @@ mod build {
                             types.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")
                         }),
                         base_weight: base.weight.unwrap_or(rule.default_weight),
-                        base_enabled: base.enabled.unwrap_or(true),
+                        base_mode: mode_name(base.mode()),
                         weight: set.weight,
-                        enabled: set.enabled,
+                        mode: (set.enabled.is_some() || set.shadow.is_some()).then(|| mode_name(set.mode())),
+                        shadow: shadow.iter().find(|s| s.rule == rule.code).map(|s| ShadowStatsView {
+                            fired_24h: s.fired_24h,
+                            fired_7d: s.fired_7d,
+                            changes_7d: s.changes_7d.clone(),
+                        }),
                     }
                 })
                 .collect(),
@@ -72,7 +88,14 @@ pub async fn rule_settings() -> Result<RuleSettingsView, ServerFnError> {
     let store = &context()?.store;
     let global = store.global_rule_config().await.map_err(store_error)?;
     let tenant = store.tenant_overrides(&tenant_id).await.map_err(store_error)?;
-    Ok(build::view(&global.setting_values(), &tenant.setting_values(), &global.overrides, &tenant.rules))
+    let shadow = store.shadow_stats(&tenant_id, doorman_store::now_ms()).await.map_err(store_error)?;
+    Ok(build::view(
+        &global.setting_values(),
+        &tenant.setting_values(),
+        &global.overrides,
+        &tenant.rules,
+        &shadow,
+    ))
 }
 
 /// Saves the tenant's overrides; the next event is scored with them.
@@ -157,7 +180,7 @@ pub async fn global_rule_settings() -> Result<RuleSettingsView, ServerFnError> {
             (name, set)
         })
         .collect();
-    Ok(build::view(&defaults, &values, &Default::default(), &global.overrides))
+    Ok(build::view(&defaults, &values, &Default::default(), &global.overrides, &[]))
 }
 
 /// Saves the global settings; every tenant that does not override a value follows it.
@@ -170,5 +193,22 @@ pub async fn save_global_rule_settings(edit: String) -> Result<(), ServerFnError
     context()?.store.set_global_rule_config(&config).await.map_err(store_error)?;
     let detail = serde_json::to_string(&config).unwrap_or_default();
     audit(&admin, None, "rules.set", "global settings", &detail).await;
+    Ok(())
+}
+
+/// Puts a rule the tenant tries in shadow mode to work: its checks count from the next event.
+#[server(prefix = "/rpc", endpoint = "promote-rule")]
+pub async fn promote_rule(code: String) -> Result<(), ServerFnError> {
+    use super::guard::{audit, context, refuse, require_client_admin, store_error};
+    use doorman_engine::config::RuleMode;
+    let (admin, tenant_id) = require_client_admin().await?;
+    if !doorman_engine::rules::catalog().iter().any(|r| r.code == code) {
+        return Err(refuse(http::StatusCode::NOT_FOUND, format!("no rule {code}")));
+    }
+    let store = &context()?.store;
+    let mut overrides = store.tenant_overrides(&tenant_id).await.map_err(store_error)?;
+    overrides.rules.entry(code.clone()).or_default().set_mode(RuleMode::Enabled);
+    store.set_tenant_overrides(&tenant_id, &overrides).await.map_err(store_error)?;
+    audit(&admin, Some(&tenant_id), "rules.promote", &code, "from shadow to enabled").await;
     Ok(())
 }

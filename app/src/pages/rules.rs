@@ -4,8 +4,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{
-    error_message, global_rule_settings, rule_settings, PreviewRuleSettings, SaveGlobalRuleSettings,
-    SaveRuleSettings,
+    error_message, global_rule_settings, rule_settings, PreviewRuleSettings, PromoteRule,
+    SaveGlobalRuleSettings, SaveRuleSettings,
 };
 use crate::components::{show_errors, Frame};
 use crate::model::{format_utc, PreviewView, RuleEditView, RuleSettingsView, SettingsEditView};
@@ -53,12 +53,7 @@ fn initial_inputs(s: &RuleSettingsView) -> BTreeMap<String, String> {
     }
     for rule in &s.rules {
         inputs.insert(format!("w:{}", rule.code), rule.weight.map(|w| w.to_string()).unwrap_or_default());
-        let enabled = match rule.enabled {
-            Some(true) => "on",
-            Some(false) => "off",
-            None => "",
-        };
-        inputs.insert(format!("e:{}", rule.code), enabled.to_string());
+        inputs.insert(format!("e:{}", rule.code), rule.mode.clone().unwrap_or_default());
     }
     inputs
 }
@@ -86,24 +81,28 @@ fn edit_json(inputs: &BTreeMap<String, String>) -> Result<String, String> {
                 edit.rules.entry(code.to_string()).or_insert_with(RuleEditView::default).weight = weight;
             }
             Some(("e", code)) => {
-                let enabled = match text {
-                    "on" => Some(true),
-                    "off" => Some(false),
-                    _ => None,
+                // A mode set here holds whatever the settings under it say.
+                let (enabled, shadow) = match text {
+                    "on" => (Some(true), Some(false)),
+                    "shadow" => (Some(true), Some(true)),
+                    "off" => (Some(false), None),
+                    _ => (None, None),
                 };
-                edit.rules.entry(code.to_string()).or_insert_with(RuleEditView::default).enabled = enabled;
+                let rule = edit.rules.entry(code.to_string()).or_insert_with(RuleEditView::default);
+                (rule.enabled, rule.shadow) = (enabled, shadow);
             }
             _ => {}
         }
     }
-    edit.rules.retain(|_, r| r.weight.is_some() || r.enabled.is_some());
+    edit.rules.retain(|_, r| r.weight.is_some() || r.enabled.is_some() || r.shadow.is_some());
     serde_json::to_string(&edit).map_err(|e| e.to_string())
 }
 
 #[component]
 fn RulesEditor(scope: SettingsScope) -> impl IntoView {
+    let promote = ServerAction::<PromoteRule>::new();
     let settings = Resource::new(
-        || (),
+        move || promote.version().get(),
         move |_| async move {
             match scope {
                 SettingsScope::Tenant => rule_settings().await,
@@ -114,14 +113,18 @@ fn RulesEditor(scope: SettingsScope) -> impl IntoView {
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             <ErrorBoundary fallback=show_errors>
-                {move || Suspend::new(async move { settings.await.map(|s| view! { <EditorForm s scope /> }) })}
+                {move || Suspend::new(async move { settings.await.map(|s| view! { <EditorForm s scope promote /> }) })}
             </ErrorBoundary>
         </Transition>
     }
 }
 
 #[component]
-fn EditorForm(s: RuleSettingsView, scope: SettingsScope) -> impl IntoView {
+fn EditorForm(
+    s: RuleSettingsView,
+    scope: SettingsScope,
+    promote: ServerAction<PromoteRule>,
+) -> impl IntoView {
     let inputs: Inputs = RwSignal::new(initial_inputs(&s));
     let save_tenant = ServerAction::<SaveRuleSettings>::new();
     let save_global = ServerAction::<SaveGlobalRuleSettings>::new();
@@ -202,8 +205,19 @@ fn EditorForm(s: RuleSettingsView, scope: SettingsScope) -> impl IntoView {
             let weight_key = format!("w:{}", rule.code);
             let enabled_key = format!("e:{}", rule.code);
             let read = enabled_key.clone();
-            let base_switch = if rule.base_enabled { "on" } else { "off" };
+            let base_switch = rule.base_mode.clone();
             let marker = rule.code.clone();
+            let in_shadow = rule.mode.as_deref().or(Some(rule.base_mode.as_str())) == Some("shadow");
+            let code = rule.code.clone();
+            let trial = rule.shadow.clone().map(|t| {
+                let changes = if t.changes_7d.is_empty() {
+                    "no decision would have changed".to_string()
+                } else {
+                    let listed: Vec<String> = t.changes_7d.iter().map(|(c, n)| format!("{n} {}", c.replace('>', " → "))).collect();
+                    format!("would have changed {}", listed.join(", "))
+                };
+                format!("in shadow: fired {} in 24 h, {} in 7 days; {changes}", t.fired_24h, t.fired_7d)
+            });
             view! {
                 <tr data-rule=marker>
                     <td class="mono">{rule.code}</td>
@@ -217,8 +231,18 @@ fn EditorForm(s: RuleSettingsView, scope: SettingsScope) -> impl IntoView {
                             on:change=move |ev| inputs.update(|m| { m.insert(enabled_key.clone(), event_target_value(&ev)); })>
                             <option value="">{format!("as {}", base_name.to_lowercase())}</option>
                             <option value="on">"on"</option>
+                            <option value="shadow">"shadow"</option>
                             <option value="off">"off"</option>
                         </select>
+                    </td>
+                    <td class="shadow">
+                        {trial.map(|t| view! { <span class="shadow-stats">{t}</span> })}
+                        {(in_shadow && scope == SettingsScope::Tenant).then(|| view! {
+                            <ActionForm action=promote attr:class="promote">
+                                <input type="hidden" name="code" value=code />
+                                <button type="submit">"Promote"</button>
+                            </ActionForm>
+                        })}
                     </td>
                 </tr>
             }
@@ -266,7 +290,7 @@ fn EditorForm(s: RuleSettingsView, scope: SettingsScope) -> impl IntoView {
             <h2>"Rules"</h2>
             <div class="table-wrap">
                 <table class="rules">
-                    <thead><tr><th>"Rule"</th><th>"What it catches"</th><th>"Events"</th><th>{base_name}</th><th>"Weight"</th><th>"Switch"</th></tr></thead>
+                    <thead><tr><th>"Rule"</th><th>"What it catches"</th><th>"Events"</th><th>{base_name}</th><th>"Weight"</th><th>"Switch"</th><th>"Trial"</th></tr></thead>
                     <tbody>{rule_rows}</tbody>
                 </table>
             </div>

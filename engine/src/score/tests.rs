@@ -268,16 +268,65 @@ fn every_rule_can_be_disabled_or_reweighted() {
     for rule in catalog() {
         let (req, linkage) = firing_case(rule.code);
         let mut config = RuleConfig::default();
-        config.overrides.insert(rule.code.into(), RuleOverride { enabled: Some(false), weight: None });
+        config
+            .overrides
+            .insert(rule.code.into(), RuleOverride { enabled: Some(false), weight: None, shadow: None });
         let a = run_with(&req, &linkage, &config);
         assert_eq!(status(&a, rule.code), CheckStatus::Disabled, "{}", rule.code);
         assert_eq!(a.risk_score, 0, "{}", rule.code);
 
-        config.overrides.insert(rule.code.into(), RuleOverride { enabled: None, weight: Some(7) });
+        config
+            .overrides
+            .insert(rule.code.into(), RuleOverride { enabled: None, weight: Some(7), shadow: None });
         let a = run_with(&req, &linkage, &config);
         assert_eq!(status(&a, rule.code), CheckStatus::Fired, "{}", rule.code);
         assert_eq!((a.risk_score, check(&a, rule.code).weight), (7, 7), "{}", rule.code);
     }
+}
+
+#[test]
+fn every_rule_can_be_tried_in_shadow_without_scoring() {
+    for rule in catalog() {
+        let (req, linkage) = firing_case(rule.code);
+        let mut config = RuleConfig::default();
+        let mut trial = RuleOverride { weight: Some(500), ..Default::default() };
+        trial.set_mode(crate::config::RuleMode::Shadow);
+        config.overrides.insert(rule.code.into(), trial);
+        let a = run_with(&req, &linkage, &config);
+        assert_eq!(status(&a, rule.code), CheckStatus::Shadow, "{}", rule.code);
+        assert_eq!((a.risk_score, a.decision), (0, Decision::Allow), "{}: the score is untouched", rule.code);
+        assert_eq!(
+            a.shadow,
+            [ShadowHit {
+                code: rule.code.to_string(),
+                decided: Decision::Allow,
+                would_decide: Decision::Block
+            }]
+        );
+        assert!(check(&a, rule.code)
+            .detail
+            .ends_with("(in shadow: would have decided BLOCK instead of ALLOW)"));
+        assert_eq!(a.triggered().count(), 0, "a shadow rule is not among the triggered");
+    }
+}
+
+#[test]
+fn a_tenant_promotes_a_rule_the_global_settings_try_in_shadow() {
+    let mut global = RuleConfig::default();
+    let mut trial = RuleOverride::default();
+    trial.set_mode(crate::config::RuleMode::Shadow);
+    global.overrides.insert("RANDOM_EMAIL".into(), trial);
+    let mut promoted = RuleOverride::default();
+    promoted.set_mode(crate::config::RuleMode::Enabled);
+    let tenant = crate::config::ConfigOverrides {
+        rules: [("RANDOM_EMAIL".to_string(), promoted)].into(),
+        ..Default::default()
+    };
+    assert_eq!(global.overrides["RANDOM_EMAIL"].mode(), crate::config::RuleMode::Shadow);
+    assert_eq!(
+        global.with_overrides(&tenant).overrides["RANDOM_EMAIL"].mode(),
+        crate::config::RuleMode::Enabled
+    );
 }
 
 #[test]

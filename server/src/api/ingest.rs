@@ -97,6 +97,21 @@ pub async fn ingest(
             now,
         )
         .await?;
+    if !assessment.shadow.is_empty() {
+        let hits: Vec<(&str, Option<(&str, &str)>)> = assessment
+            .shadow
+            .iter()
+            .map(|hit| {
+                let change = (hit.would_decide != hit.decided)
+                    .then(|| (hit.decided.as_str(), hit.would_decide.as_str()));
+                (hit.code.as_str(), change)
+            })
+            .collect();
+        // The event is stored and its answer due: a lost count is logged, not an error.
+        if let Err(err) = state.store.record_shadow_hits(&key.tenant_id, &hits, now).await {
+            tracing::warn!(error = %err, "shadow counts not recorded");
+        }
+    }
     state.live.publish(&key.tenant_id, || LiveUpdate::Event {
         event: EventRow {
             id: recorded.event_id.clone(),

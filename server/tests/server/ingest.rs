@@ -177,7 +177,11 @@ async fn events_are_scored_with_the_tenants_settings(app: TestApp) {
     use doorman_engine::config::{ConfigOverrides, RuleOverride};
     let overrides = ConfigOverrides {
         min_completion_ms: Some(10_000),
-        rules: [("DISPOSABLE_EMAIL".to_string(), RuleOverride { weight: None, enabled: Some(false) })].into(),
+        rules: [(
+            "DISPOSABLE_EMAIL".to_string(),
+            RuleOverride { weight: None, enabled: Some(false), shadow: None },
+        )]
+        .into(),
         ..Default::default()
     };
     app.store.set_tenant_overrides(&app.tenant_id, &overrides).await.unwrap();

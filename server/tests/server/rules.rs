@@ -81,3 +81,62 @@ async fn a_tuned_rule_scores_the_next_event_and_the_preview_shows_what_would_cha
     let (_, audit) = root.call("audit-log", &[]).await;
     assert!(audit.matches("rules.set").count() >= 2, "{audit}");
 }
+
+#[tokio::test]
+async fn a_rule_tried_in_shadow_is_counted_not_scored_until_promoted() {
+    let app = TestApp::start().await;
+    let (_, ops) = root_and_acme_ops(&app).await;
+    let trial =
+        edit(json!({"rules": {"DISPOSABLE_EMAIL": {"weight": 200, "enabled": true, "shadow": true}}}));
+    let (status, body) = ops.call("save-rule-settings", &[("edit", &trial)]).await;
+    assert_eq!(status, 200, "{body}");
+
+    // It fires and says what it would have done, and the score does not move.
+    let (_, scored) = app.ingest(&seed_003_signup("x@mailinator.com", "fp-x")).await;
+    let check = scored["allChecks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "DISPOSABLE_EMAIL")
+        .unwrap()
+        .clone();
+    assert_eq!(check["status"], "SHADOW", "{scored}");
+    assert!(
+        check["detail"].as_str().unwrap().contains("would have decided BLOCK instead of ALLOW"),
+        "{check}"
+    );
+    assert_eq!(
+        (scored["riskScore"].as_i64(), scored["decision"].as_str()),
+        (Some(0), Some("ALLOW")),
+        "{scored}"
+    );
+    assert!(fired(&scored).is_empty());
+    app.ingest(&seed_003_signup("y@mailinator.com", "fp-y")).await;
+    app.ingest(&seed_003_signup("z@example.org", "fp-z")).await;
+
+    // The rules page counts it.
+    let (_, body) = ops.call("rule-settings", &[]).await;
+    let view: Value = serde_json::from_str(&body).unwrap();
+    let rule =
+        view["rules"].as_array().unwrap().iter().find(|r| r["code"] == "DISPOSABLE_EMAIL").unwrap().clone();
+    assert_eq!(rule["mode"], "shadow", "{rule}");
+    assert_eq!(rule["shadow"], json!({"fired_24h": 2, "fired_7d": 2, "changes_7d": [["ALLOW>BLOCK", 2]]}));
+    // Stored with the event as it was answered.
+    let stored = app.store.event(&app.tenant_id, scored["eventId"].as_str().unwrap()).await.unwrap().unwrap();
+    assert!(stored
+        .checks
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["code"] == "DISPOSABLE_EMAIL" && c["status"] == "SHADOW"));
+
+    // Promoted in one action, it counts from the next event.
+    let (status, body) = ops.call("promote-rule", &[("code", "DISPOSABLE_EMAIL")]).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, scored) = app.ingest(&seed_003_signup("w@mailinator.com", "fp-w")).await;
+    assert_eq!(fired(&scored), vec!["DISPOSABLE_EMAIL"], "{scored}");
+    assert_eq!(scored["decision"], "BLOCK");
+    assert_eq!(ops.call("promote-rule", &[("code", "NOT_A_RULE")]).await.0, 404);
+    let (_, audit) = ops.call("audit-log", &[]).await;
+    assert!(audit.contains("rules.promote"), "{audit}");
+}

@@ -142,7 +142,11 @@ async fn rule_settings_merge_global_and_tenant(db: TestDb) {
     store.set_global_rule_config(&global).await.unwrap();
     let overrides = ConfigOverrides {
         allow_max: Some(50),
-        rules: [("DISPOSABLE_EMAIL".to_string(), RuleOverride { weight: Some(5), enabled: None })].into(),
+        rules: [(
+            "DISPOSABLE_EMAIL".to_string(),
+            RuleOverride { weight: Some(5), enabled: None, shadow: None },
+        )]
+        .into(),
         ..Default::default()
     };
     store.set_tenant_overrides(&acme.id, &overrides).await.unwrap();

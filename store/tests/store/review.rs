@@ -208,3 +208,31 @@ async fn bulk_decisions_skip_what_a_colleague_holds(db: TestDb) {
     assert_eq!(store.event(&acme.id, &events[3]).await.unwrap().unwrap().label.as_deref(), Some("LEGIT"));
 }
 on_both_backends!(TestDb::new => bulk_decisions_skip_what_a_colleague_holds);
+
+async fn shadow_counts_are_read_by_day_and_week(db: TestDb) {
+    let store = db.store.clone();
+    let acme = store.create_tenant("acme", "Acme").await.unwrap();
+    let globex = store.create_tenant("globex", "Globex").await.unwrap();
+    let hour = 3_600_000;
+    store
+        .record_shadow_hits(&acme.id, &[("VPN_OR_PROXY", Some(("ALLOW", "CHALLENGE")))], T0 - 2 * hour)
+        .await
+        .unwrap();
+    store.record_shadow_hits(&acme.id, &[("VPN_OR_PROXY", None)], T0 - 2 * hour).await.unwrap();
+    store
+        .record_shadow_hits(&acme.id, &[("VPN_OR_PROXY", Some(("ALLOW", "CHALLENGE")))], T0 - 3 * 24 * hour)
+        .await
+        .unwrap();
+    store.record_shadow_hits(&acme.id, &[("TOR_EXIT", None)], T0 - 9 * 24 * hour).await.unwrap();
+    store.record_shadow_hits(&globex.id, &[("VPN_OR_PROXY", None)], T0).await.unwrap();
+    let stats = store.shadow_stats(&acme.id, T0).await.unwrap();
+    assert_eq!(stats.len(), 1, "{stats:?}");
+    assert_eq!((stats[0].rule.as_str(), stats[0].fired_24h, stats[0].fired_7d), ("VPN_OR_PROXY", 2, 3));
+    assert_eq!(stats[0].changes_7d, [("ALLOW>CHALLENGE".to_string(), 2)]);
+    // Purged with the tenant's expired data after 8 days.
+    let earlier = |stats: Vec<doorman_store::shadow::ShadowStats>| stats.iter().any(|s| s.rule == "TOR_EXIT");
+    assert!(earlier(store.shadow_stats(&acme.id, T0 - 3 * 24 * hour).await.unwrap()));
+    store.purge_expired_batch(&acme.id, T0, 100).await.unwrap();
+    assert!(!earlier(store.shadow_stats(&acme.id, T0 - 3 * 24 * hour).await.unwrap()));
+}
+on_both_backends!(TestDb::new => shadow_counts_are_read_by_day_and_week);

@@ -83,7 +83,9 @@ fn config() -> impl Strategy<Value = RuleConfig> {
             };
             for (rule, (weight, enabled)) in catalog().iter().zip(tuning) {
                 if weight.is_some() || enabled.is_some() {
-                    config.overrides.insert(rule.code.to_string(), RuleOverride { weight, enabled });
+                    config
+                        .overrides
+                        .insert(rule.code.to_string(), RuleOverride { weight, enabled, shadow: None });
                 }
             }
             config
