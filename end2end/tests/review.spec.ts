@@ -158,3 +158,38 @@ test('two analysts work the queue: claims, a lapse, decisions, a bulk decision a
   await expect(precision.locator('td').nth(3)).toHaveText('1');
   await shot(ana, 'review-precision');
 });
+
+test('an analyst tries a rule in shadow, reads what it would have done, and promotes it', async ({ browser, request }) => {
+  const ana = await analyst(browser, 'ana@desk.test');
+  await open(ana, '/client-admin/rules');
+  const row = ana.locator('tr[data-rule="DISPOSABLE_EMAIL"]');
+  await row.locator('input.weight').fill('200');
+  await row.locator('select.enabled').selectOption('shadow');
+  await ana.locator('#save-rules').click();
+  await expect(ana.getByRole('status').filter({ hasText: 'Saved' })).toBeVisible();
+
+  // In shadow it fires and reports, and the score does not move: still allowed.
+  for (const n of [1, 2]) {
+    const scored = await ingest(request, `trial${n}@mailinator.com`, `trial-${n}`, true);
+    const check = (scored as unknown as { allChecks: { code: string; status: string; detail: string }[] })
+      .allChecks.find((c) => c.code === 'DISPOSABLE_EMAIL')!;
+    expect(check.status).toBe('SHADOW');
+    expect(check.detail).toContain('would have decided BLOCK instead of ALLOW');
+  }
+
+  await open(ana, '/client-admin/rules');
+  await expect(row.locator('td.shadow')).toContainText('fired 2 in 24 h');
+  await expect(row.locator('td.shadow')).toContainText('2 ALLOW → BLOCK');
+  await shot(ana, 'rules-shadow');
+  await row.getByRole('button', { name: 'Promote' }).click();
+  await expect(row.locator('td.shadow button')).toHaveCount(0);
+  await expect(row.locator('select.enabled')).toHaveValue('on');
+
+  const res = await request.post('/api/v1/events/ingest', {
+    headers: { 'x-api-key': key },
+    data: { type: 'SIGNUP', email: 'trial3@mailinator.com', ip: '203.0.113.250',
+      device: { userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0.0.0 Safari/537.36', clientFingerprint: 'fp-trial-3' },
+      behavior: { formStartedAt: 1_700_000_000_000, formSubmittedAt: 1_700_000_014_000, keystrokeCount: 28 } },
+  });
+  expect((await res.json()).decision).toBe('BLOCK');
+});

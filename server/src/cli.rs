@@ -223,6 +223,7 @@ pub async fn build_state(store: Store, config: ServeConfig) -> Result<AppState, 
     let live = app::live::LiveFeed::new(config.live_buffer as usize, config.live_max_subscribers);
     Ok(AppState {
         live,
+        deadlines: Default::default(),
         leptos_options,
         store,
         reputation,

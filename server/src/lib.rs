@@ -7,6 +7,7 @@ pub mod browser_security;
 pub mod cli;
 pub mod client_ip;
 pub mod config;
+pub mod deadline;
 pub mod demo;
 pub mod error;
 pub mod geo;

@@ -27,6 +27,8 @@ pub struct Metrics {
     rejected: [AtomicU64; REJECTIONS.len()],
     /// Rows removed by the retention purge: events, device links, visitors.
     purged: [AtomicU64; 3],
+    /// Events answered at their deadline: answered, stored late, lost.
+    degraded: [AtomicU64; 3],
 }
 
 /// Ingest requests refused before scoring, by reason.
@@ -42,6 +44,7 @@ impl Default for Metrics {
             rule_fired: catalog().iter().map(|_| AtomicU64::new(0)).collect(),
             rejected: Default::default(),
             purged: Default::default(),
+            degraded: Default::default(),
         }
     }
 }
@@ -81,6 +84,17 @@ impl Metrics {
         if let Some(i) = REJECTIONS.iter().position(|r| *r == reason) {
             self.rejected[i].fetch_add(1, Relaxed);
         }
+    }
+
+    /// Records an event answered at its deadline, and what became of it.
+    pub fn record_degraded(&self, what: crate::deadline::Degraded) {
+        use crate::deadline::Degraded;
+        let i = match what {
+            Degraded::Answered => 0,
+            Degraded::StoredLate => 1,
+            Degraded::Lost => 2,
+        };
+        self.degraded[i].fetch_add(1, Relaxed);
     }
 
     /// Records what one retention batch removed.
@@ -127,6 +141,12 @@ impl Metrics {
         out.push_str("# TYPE doorman_ingest_rejected_total counter\n");
         for (reason, n) in REJECTIONS.iter().zip(&self.rejected) {
             let _ = writeln!(out, "doorman_ingest_rejected_total{{reason=\"{reason}\"}} {}", n.load(Relaxed));
+        }
+        out.push_str("# HELP doorman_ingest_degraded_total Events answered at their deadline with the fail decision, and what became of them.\n");
+        out.push_str("# TYPE doorman_ingest_degraded_total counter\n");
+        for (outcome, n) in ["answered", "stored_late", "lost"].iter().zip(&self.degraded) {
+            let _ =
+                writeln!(out, "doorman_ingest_degraded_total{{outcome=\"{outcome}\"}} {}", n.load(Relaxed));
         }
         out.push_str("# HELP doorman_retention_purged_total Rows removed by the retention purge.\n");
         out.push_str("# TYPE doorman_retention_purged_total counter\n");

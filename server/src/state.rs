@@ -27,6 +27,8 @@ pub struct AppState {
     pub rate_limiter: Arc<RateLimiter>,
     /// Scored events and review changes for the dashboard pages that follow them.
     pub live: app::live::LiveFeed,
+    /// Each API key's deadline policy as last read, for when the database cannot be asked.
+    pub deadlines: Arc<crate::deadline::Deadlines>,
 }
 
 /// The reputation lists in memory. Read on every event; replaced whole when lists change,

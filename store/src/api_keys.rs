@@ -10,6 +10,7 @@ use crate::event_writer::query_row;
 use crate::read_connections::on_read_connection;
 use crate::settings::SettingsVersion;
 use crate::{ids, now_ms, Result, Store, StoreError};
+use doorman_engine::score::Decision;
 
 /// Every key starts with this, so that leaked keys are easy to recognise in code and logs.
 pub const KEY_PREFIX: &str = "dm_live_";
@@ -40,6 +41,39 @@ pub struct KeyPrincipal {
     pub last_used_at: Option<i64>,
     /// The version of the settings the tenant's events are scored with.
     pub settings: SettingsVersion,
+    pub deadline: IngestDeadline,
+}
+
+/// How long a tenant's backends wait for a decision, and what they get when scoring cannot
+/// finish in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IngestDeadline {
+    pub deadline_ms: u32,
+    /// ALLOW (fail open) or CHALLENGE.
+    pub fail_decision: Decision,
+}
+
+/// The shortest and longest deadline a tenant or a request may set.
+pub const DEADLINE_RANGE_MS: std::ops::RangeInclusive<u32> = 50..=30_000;
+
+impl Default for IngestDeadline {
+    fn default() -> Self {
+        Self { deadline_ms: 800, fail_decision: Decision::Allow }
+    }
+}
+
+impl IngestDeadline {
+    fn from_columns(deadline_ms: Option<i32>, fail_decision: Option<&str>) -> Self {
+        let default = Self::default();
+        Self {
+            deadline_ms: deadline_ms.and_then(|ms| u32::try_from(ms).ok()).unwrap_or(default.deadline_ms),
+            fail_decision: match fail_decision {
+                Some("CHALLENGE") => Decision::Challenge,
+                _ => default.fail_decision,
+            },
+        }
+    }
 }
 
 /// `last_used_at` of an API key is written at most this often, to keep ingest writes small.
@@ -55,7 +89,8 @@ impl KeyPrincipal {
 /// The key with this hash (`$1`) that works at `$2`, its tenant's status and its settings'
 /// versions, which come along so that ingest knows without another query whether its
 /// cached settings are current.
-const PRINCIPAL: &str = "SELECT k.tenant_id, k.id, k.key_hash, k.last_used_at, t.status, \
+const PRINCIPAL: &str =
+    "SELECT k.tenant_id, k.id, k.key_hash, k.last_used_at, t.status, t.deadline_ms, t.fail_decision, \
     (SELECT g.updated_at FROM global_settings g WHERE g.id = 1) AS global_settings_at, \
     (SELECT s.updated_at FROM tenant_settings s WHERE s.tenant_id = k.tenant_id) AS tenant_settings_at \
     FROM api_keys k JOIN tenants t ON t.id = k.tenant_id \
@@ -68,6 +103,8 @@ struct PrincipalRow {
     key_hash: String,
     last_used_at: Option<i64>,
     status: String,
+    deadline_ms: Option<i32>,
+    fail_decision: Option<String>,
     global_settings_at: Option<i64>,
     tenant_settings_at: Option<i64>,
 }
@@ -81,8 +118,10 @@ impl PrincipalRow {
             key_hash: row.get(2)?,
             last_used_at: row.get(3)?,
             status: row.get(4)?,
-            global_settings_at: row.get(5)?,
-            tenant_settings_at: row.get(6)?,
+            deadline_ms: row.get(5)?,
+            fail_decision: row.get(6)?,
+            global_settings_at: row.get(7)?,
+            tenant_settings_at: row.get(8)?,
         })
     }
 }
@@ -150,6 +189,7 @@ impl Store {
             tenant_active: r.status == "ACTIVE",
             last_used_at: r.last_used_at,
             settings: SettingsVersion { global: r.global_settings_at, tenant: r.tenant_settings_at },
+            deadline: IngestDeadline::from_columns(r.deadline_ms, r.fail_decision.as_deref()),
         }))
     }
 
@@ -203,5 +243,33 @@ impl Store {
             "UPDATE api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND name = $2 AND revoked_at IS NULL";
         let done = execute!(self, pool => sqlx::query(sql).bind(tenant_id).bind(name).bind(now_ms()).execute(pool).await)?;
         Ok(done)
+    }
+}
+
+impl Store {
+    /// The tenant's deadline and fail decision.
+    pub async fn ingest_deadline(&self, tenant_id: &str) -> Result<IngestDeadline> {
+        let sql = "SELECT deadline_ms, fail_decision FROM tenants WHERE id = $1";
+        let row: Option<(Option<i32>, Option<String>)> =
+            with_pool!(self, pool => sqlx::query_as(sql).bind(tenant_id).fetch_optional(pool).await)?;
+        let (ms, decision) = row.ok_or(StoreError::NotFound("tenant"))?;
+        Ok(IngestDeadline::from_columns(ms, decision.as_deref()))
+    }
+
+    /// Sets the tenant's deadline (50 ms to 30 s) and fail decision (ALLOW or CHALLENGE).
+    pub async fn set_ingest_deadline(&self, tenant_id: &str, deadline: IngestDeadline) -> Result<()> {
+        if !DEADLINE_RANGE_MS.contains(&deadline.deadline_ms) {
+            return Err(StoreError::Invalid("a deadline is 50 to 30,000 ms".into()));
+        }
+        if deadline.fail_decision == Decision::Block {
+            return Err(StoreError::Invalid("past the deadline an event is allowed or challenged".into()));
+        }
+        let sql = "UPDATE tenants SET deadline_ms = $2, fail_decision = $3 WHERE id = $1";
+        let done = execute!(self, pool => sqlx::query(sql).bind(tenant_id).bind(deadline.deadline_ms as i32)
+            .bind(deadline.fail_decision.as_str()).execute(pool).await)?;
+        if done == 0 {
+            return Err(StoreError::NotFound("tenant"));
+        }
+        Ok(())
     }
 }

@@ -6,6 +6,7 @@ use doorman_store::settings::SettingsVersion;
 use doorman_store::Store;
 use std::sync::Arc;
 
+use crate::deadline::Deadlines;
 use crate::error::ApiError;
 use crate::rate_limit::RateLimiter;
 
@@ -27,6 +28,7 @@ where
     S: Send + Sync,
     Store: FromRef<S>,
     Arc<RateLimiter>: FromRef<S>,
+    Arc<Deadlines>: FromRef<S>,
 {
     type Rejection = ApiError;
 
@@ -45,6 +47,8 @@ where
         if !principal.tenant_active {
             return Err(ApiError::Forbidden("this tenant is suspended"));
         }
+        Arc::<Deadlines>::from_ref(state)
+            .remember(&doorman_store::ids::sha256_hex(presented), principal.deadline);
         Arc::<RateLimiter>::from_ref(state).check(&principal.key_id).map_err(ApiError::RateLimited)?;
         let touch = principal.needs_touch(doorman_store::now_ms());
         Ok(TenantKey {

@@ -44,14 +44,26 @@ pub struct TriggeredRule {
     pub weight: i32,
 }
 
+/// What ingest answers: the scored event, or at the deadline the fail decision.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[serde(untagged)]
+pub enum IngestAnswer {
+    Scored(IngestResponse),
+    Degraded(crate::deadline::DegradedResponse),
+}
+
 /// Scores one event of a signup, login or other flow and stores it.
 #[utoipa::path(
     post,
     path = "/events/ingest",
     tag = "events",
     request_body = IngestRequest,
+    params(
+        ("x-doorman-deadline-ms" = Option<u32>, Header, description = "Answer within this many milliseconds (50 to 30000; default the tenant's, 800). Past it the answer is the tenant's fail decision with `degraded: true`"),
+    ),
     responses(
-        (status = 200, description = "The event's score, band, decision and every check", body = IngestResponse),
+        (status = 200, description = "The event's score, band, decision and every check; or, past the deadline, the tenant's fail decision marked degraded", body = IngestAnswer),
         (status = 400, description = "The body is not JSON", body = ErrorBody),
         (status = 413, description = "The body is larger than the server's limit", body = ErrorBody),
         (status = 422, description = "A field is missing, of the wrong type or beyond its limit", body = ErrorBody),

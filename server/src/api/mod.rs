@@ -21,7 +21,7 @@ use axum::Router;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
-pub use auth::TenantKey;
+pub use auth::{TenantKey, API_KEY_HEADER};
 pub use json::ApiJson;
 
 use crate::error::ApiError;
@@ -29,7 +29,11 @@ use crate::state::AppState;
 
 pub fn router(state: &AppState) -> Router<AppState> {
     let (v1, paths) = OpenApiRouter::new()
-        .routes(routes!(ingest::ingest).layer(middleware::from_fn_with_state(state.clone(), measure_ingest)))
+        .routes(
+            routes!(ingest::ingest)
+                .layer(middleware::from_fn_with_state(state.clone(), crate::deadline::enforce))
+                .layer(middleware::from_fn_with_state(state.clone(), measure_ingest)),
+        )
         .routes(routes!(events::get_event))
         .routes(routes!(events::feedback))
         .routes(routes!(visitors::get_visitor))

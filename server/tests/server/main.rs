@@ -4,6 +4,7 @@
 mod acceptance;
 mod cli;
 mod dashboard;
+mod deadline;
 mod demo;
 mod flows;
 mod harness;
