@@ -3,7 +3,8 @@
 //!
 //! Ingest must never wait for a page. Updates go through a bounded broadcast buffer: a page
 //! that reads slowly (or not at all) falls behind and is told how many it missed; the sender
-//! never blocks and does no work for pages that are not there.
+//! never blocks, does no work for pages that are not there, and writes each update's JSON
+//! once for all of them.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -12,11 +13,13 @@ use tokio::sync::broadcast;
 
 use crate::model::LiveUpdate;
 
-/// One update and the tenant it belongs to.
+/// One update, as JSON, and the tenant it belongs to.
 #[derive(Debug)]
 pub struct Published {
     pub tenant_id: String,
-    pub update: LiveUpdate,
+    pub json: String,
+    /// A review change rather than a scored event.
+    pub review: bool,
 }
 
 #[derive(Clone)]
@@ -67,8 +70,11 @@ impl LiveFeed {
         if self.sender.receiver_count() == 0 {
             return;
         }
+        let update = update();
+        let review = matches!(update, LiveUpdate::Review);
+        let json = serde_json::to_string(&update).unwrap_or_default();
         // Err means every listener left meanwhile: nobody to tell.
-        let _ = self.sender.send(Arc::new(Published { tenant_id: tenant_id.to_string(), update: update() }));
+        let _ = self.sender.send(Arc::new(Published { tenant_id: tenant_id.to_string(), json, review }));
     }
 }
 

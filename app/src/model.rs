@@ -279,6 +279,9 @@ pub struct IntegrationView {
     pub tenant_name: String,
     /// Shown prefixes of the tenant's working keys, so the reader knows which to use.
     pub key_prefixes: Vec<String>,
+    /// How long backends wait for a decision, and the decision past it (ALLOW or CHALLENGE).
+    pub deadline_ms: u32,
+    pub fail_decision: String,
 }
 
 /// One threshold or limit: the value it follows (`base`: the global value for a tenant, the

@@ -2,8 +2,12 @@
 //! pages: a client admin's page gets its tenant's updates only, a super admin's every
 //! tenant's. The session cookie authenticates the stream, and is looked at again every half
 //! minute, so that signing out or a disabled account ends it.
+//!
+//! Each message is a JSON array of updates. A page is sent at most four messages a second,
+//! each with the newest events since the last (no more than a page shows) and one review
+//! change for any number: however fast events are scored, a page costs the server a few
+//! writes a second, and a page that reads nothing costs nothing once its socket is full.
 
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -16,13 +20,17 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use doorman_store::admins::Role;
 use doorman_store::Store;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::time::Instant;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 
 const SESSION_CHECK: Duration = Duration::from_secs(30);
+/// Updates that arrive within this time of the first go out together.
+const BATCH_WINDOW: Duration = Duration::from_millis(250);
+/// Most events in one message: the dashboard lists 50.
+const MAX_EVENTS: usize = 50;
 
 pub async fn follow(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     let admin = admin_from_headers(&state.store, state.config.session_lifetimes(), &headers)
@@ -42,7 +50,6 @@ pub async fn follow(State(state): State<AppState>, headers: HeaderMap) -> Result
         tenant,
         store: state.store.clone(),
         token: session_token(&headers).unwrap_or_default(),
-        slugs: HashMap::new(),
         check_at: Instant::now() + SESSION_CHECK,
     };
     let stream = futures::stream::unfold(follower, |mut follower| async move {
@@ -59,60 +66,90 @@ struct Follower {
     tenant: Option<String>,
     store: Store,
     token: String,
-    /// Tenants' slugs for a super admin's rows, looked up once each.
-    slugs: HashMap<String, String>,
     check_at: Instant,
 }
 
+/// What a page is sent in one message.
+#[derive(Default)]
+struct Batch {
+    /// Events' JSON, oldest first, the newest [`MAX_EVENTS`] kept.
+    events: std::collections::VecDeque<String>,
+    review: Option<String>,
+    missed: u64,
+}
+
+impl Batch {
+    fn is_empty(&self) -> bool {
+        self.events.is_empty() && self.review.is_none() && self.missed == 0
+    }
+
+    fn message(self) -> Event {
+        let mut parts: Vec<String> = Vec::with_capacity(self.events.len() + 2);
+        if self.missed > 0 {
+            parts.push(serde_json::to_string(&LiveUpdate::Missed { count: self.missed }).unwrap_or_default());
+        }
+        parts.extend(self.events);
+        parts.extend(self.review);
+        Event::default().data(format!("[{}]", parts.join(",")))
+    }
+}
+
 impl Follower {
-    /// The next update for this page; `None` ends the stream.
+    fn add(&self, batch: &mut Batch, published: &app::live::Published) {
+        if self.tenant.as_ref().is_some_and(|t| *t != published.tenant_id) {
+            return;
+        }
+        if published.review {
+            batch.review = Some(published.json.clone());
+        } else {
+            if batch.events.len() == MAX_EVENTS {
+                batch.events.pop_front();
+            }
+            batch.events.push_back(published.json.clone());
+        }
+    }
+
+    /// The next message for this page; `None` ends the stream.
     async fn next(&mut self) -> Option<Event> {
         loop {
+            let mut batch = Batch::default();
             tokio::select! {
                 received = self.subscription.receiver.recv() => match received {
-                    Ok(published) => {
-                        if self.tenant.as_ref().is_some_and(|t| *t != published.tenant_id) {
-                            continue;
-                        }
-                        let mut update = published.update.clone();
-                        if let LiveUpdate::Event { event } = &mut update {
-                            event.tenant_slug = self.slug(&published.tenant_id).await;
-                        }
-                        return Some(message(&update));
-                    }
-                    Err(RecvError::Lagged(count)) => return Some(message(&LiveUpdate::Missed { count })),
+                    Ok(published) => self.add(&mut batch, &published),
+                    Err(RecvError::Lagged(count)) => batch.missed += count,
                     Err(RecvError::Closed) => return None,
                 },
                 _ = tokio::time::sleep_until(self.check_at) => {
-                    match self.store.peek_session_admin(&self.token).await {
-                        Ok(Some(_)) => self.check_at = Instant::now() + SESSION_CHECK,
-                        Ok(None) => return None,
-                        Err(err) => {
-                            tracing::warn!(error = %err, "live feed: session check failed");
-                            self.check_at = Instant::now() + SESSION_CHECK;
-                        }
+                    if !self.session_lives().await {
+                        return None;
                     }
+                    continue;
                 }
+            }
+            // Let what follows within the window join the first.
+            tokio::time::sleep(BATCH_WINDOW).await;
+            loop {
+                match self.subscription.receiver.try_recv() {
+                    Ok(published) => self.add(&mut batch, &published),
+                    Err(TryRecvError::Lagged(count)) => batch.missed += count,
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Closed) => return None,
+                }
+            }
+            if !batch.is_empty() {
+                return Some(batch.message());
             }
         }
     }
 
-    async fn slug(&mut self, tenant_id: &str) -> String {
-        if self.tenant.is_some() {
-            return String::new();
+    async fn session_lives(&mut self) -> bool {
+        self.check_at = Instant::now() + SESSION_CHECK;
+        match self.store.peek_session_admin(&self.token).await {
+            Ok(found) => found.is_some(),
+            Err(err) => {
+                tracing::warn!(error = %err, "live feed: session check failed");
+                true
+            }
         }
-        if let Some(slug) = self.slugs.get(tenant_id) {
-            return slug.clone();
-        }
-        let slug = match self.store.tenant_by_id(tenant_id).await {
-            Ok(Some(tenant)) => tenant.slug,
-            _ => String::new(),
-        };
-        self.slugs.insert(tenant_id.to_string(), slug.clone());
-        slug
     }
-}
-
-fn message(update: &LiveUpdate) -> Event {
-    Event::default().data(serde_json::to_string(update).unwrap_or_default())
 }

@@ -36,6 +36,7 @@ pub const MAX_ROTATION_GRACE_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeyPrincipal {
     pub tenant_id: String,
+    pub tenant_slug: String,
     pub key_id: String,
     pub tenant_active: bool,
     pub last_used_at: Option<i64>,
@@ -90,7 +91,7 @@ impl KeyPrincipal {
 /// versions, which come along so that ingest knows without another query whether its
 /// cached settings are current.
 const PRINCIPAL: &str =
-    "SELECT k.tenant_id, k.id, k.key_hash, k.last_used_at, t.status, t.deadline_ms, t.fail_decision, \
+    "SELECT k.tenant_id, k.id, k.key_hash, k.last_used_at, t.status, t.deadline_ms, t.fail_decision, t.slug, \
     (SELECT g.updated_at FROM global_settings g WHERE g.id = 1) AS global_settings_at, \
     (SELECT s.updated_at FROM tenant_settings s WHERE s.tenant_id = k.tenant_id) AS tenant_settings_at \
     FROM api_keys k JOIN tenants t ON t.id = k.tenant_id \
@@ -105,6 +106,7 @@ struct PrincipalRow {
     status: String,
     deadline_ms: Option<i32>,
     fail_decision: Option<String>,
+    slug: String,
     global_settings_at: Option<i64>,
     tenant_settings_at: Option<i64>,
 }
@@ -120,8 +122,9 @@ impl PrincipalRow {
             status: row.get(4)?,
             deadline_ms: row.get(5)?,
             fail_decision: row.get(6)?,
-            global_settings_at: row.get(7)?,
-            tenant_settings_at: row.get(8)?,
+            slug: row.get(7)?,
+            global_settings_at: row.get(8)?,
+            tenant_settings_at: row.get(9)?,
         })
     }
 }
@@ -185,6 +188,7 @@ impl Store {
         // the decision itself free of timing differences.
         Ok(row.filter(|r| bool::from(r.key_hash.as_bytes().ct_eq(hash.as_bytes()))).map(|r| KeyPrincipal {
             tenant_id: r.tenant_id,
+            tenant_slug: r.slug,
             key_id: r.id,
             tenant_active: r.status == "ACTIVE",
             last_used_at: r.last_used_at,

@@ -22,10 +22,12 @@ pub fn follow_live(on_update: impl Fn(LiveUpdate) + 'static) -> ReadSignal<u64> 
             let on_message =
                 Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
                     let Some(text) = e.data().as_string() else { return };
-                    match serde_json::from_str::<LiveUpdate>(&text) {
-                        Ok(LiveUpdate::Missed { count }) => set_missed.update(|m| *m += count),
-                        Ok(update) => on_update(update),
-                        Err(_) => {}
+                    // Each message is the updates since the last, oldest first.
+                    for update in serde_json::from_str::<Vec<LiveUpdate>>(&text).unwrap_or_default() {
+                        match update {
+                            LiveUpdate::Missed { count } => set_missed.update(|m| *m += count),
+                            update => on_update(update),
+                        }
                     }
                 });
             let opened = std::rc::Rc::new(std::cell::Cell::new(false));

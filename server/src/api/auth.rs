@@ -16,6 +16,7 @@ pub const API_KEY_HEADER: &str = "x-api-key";
 #[derive(Debug, Clone)]
 pub struct TenantKey {
     pub tenant_id: String,
+    pub tenant_slug: String,
     pub key_id: String,
     /// Whether this request should record the key's last use (at most once a minute).
     pub touch: bool,
@@ -53,6 +54,7 @@ where
         let touch = principal.needs_touch(doorman_store::now_ms());
         Ok(TenantKey {
             tenant_id: principal.tenant_id,
+            tenant_slug: principal.tenant_slug,
             key_id: principal.key_id,
             touch,
             settings: principal.settings,

@@ -127,7 +127,7 @@ pub async fn ingest(
     state.live.publish(&key.tenant_id, || LiveUpdate::Event {
         event: EventRow {
             id: recorded.event_id.clone(),
-            tenant_slug: String::new(),
+            tenant_slug: key.tenant_slug.clone(),
             event_type: req.event_type.as_str().to_string(),
             created_at: now,
             email: req.email.clone(),
