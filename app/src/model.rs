@@ -465,3 +465,15 @@ pub struct ReviewOpened {
     pub user_events: Vec<EventRow>,
     pub colleagues: Vec<String>,
 }
+
+/// A rule snoozed for a user, visitor or IP.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnoozeView {
+    pub id: String,
+    pub rule: String,
+    pub kind: String,
+    pub value: String,
+    pub until: i64,
+    pub reason: String,
+    pub created_by: String,
+}

@@ -19,6 +19,10 @@ fn is_false(b: &bool) -> bool {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Linkage {
+    /// Rules the tenant snoozed for this event's user, device or address, each with the end
+    /// of its snooze (epoch ms).
+    #[serde(skip)]
+    pub snoozes: Vec<(String, i64)>,
     /// Distinct users other than this event's user ever seen on this device.
     pub other_users_on_device: u32,
     /// Distinct users other than this event's user with a SIGNUP on this device in 30 days.

@@ -77,6 +77,8 @@ pub enum CheckStatus {
     Disabled,
     /// A rule on trial fired: reported, not scored.
     Shadow,
+    /// Silenced for this event's user, device or address until a time.
+    Snoozed,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -130,8 +132,12 @@ pub fn assess(req: &IngestRequest, signals: &Signals, linkage: &Linkage, config:
             let tuning = config.overrides.get(rule.code).copied().unwrap_or_default();
             let weight = tuning.weight.unwrap_or(rule.default_weight);
             let mode = tuning.mode();
+            let snoozed =
+                linkage.snoozes.iter().filter(|(code, _)| code == rule.code).map(|(_, until)| *until).max();
             let (status, detail) = if mode == RuleMode::Disabled {
                 (CheckStatus::Disabled, "disabled for this tenant".to_string())
+            } else if let Some(until) = snoozed {
+                (CheckStatus::Snoozed, format!("snoozed until {until} (epoch ms)"))
             } else if !rule.applies(req.event_type) {
                 (CheckStatus::Pass, not_applicable(req.event_type))
             } else {

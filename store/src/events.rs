@@ -180,7 +180,8 @@ impl Store {
         };
         let counts = row.counts;
         let n = |column: &str| count(counts.get(column).copied().unwrap_or(0));
-        let linkage = Linkage {
+        let mut linkage = Linkage {
+            snoozes: Vec::new(),
             other_users_on_device: n("other_users_on_device"),
             payload_seen_before: n("payload_uses") > 0,
             other_signup_users_on_device_30d: n("other_signup_users_on_device"),
@@ -209,6 +210,14 @@ impl Store {
             resets_for_user_1h: n("resets_for_user_1h"),
         };
         let list_match = row.list_match.as_deref().and_then(parse_match);
+        linkage.snoozes = row
+            .snoozed
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|s| s.rsplit_once(' '))
+            .filter_map(|(rule, until)| Some((rule.to_string(), until.parse().ok()?)))
+            .collect();
         let [token, fingerprint, hardware] = row.key_owners;
         let found = [
             (MatchMethod::DeviceToken, token),

@@ -27,6 +27,7 @@ pub mod review;
 pub mod search;
 pub mod settings;
 pub mod shadow;
+pub mod snoozes;
 mod statistics;
 pub mod tenant_lists;
 pub mod tenants;

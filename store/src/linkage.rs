@@ -116,6 +116,17 @@ macro_rules! list_arm {
     };
 }
 
+/// The tenant's live snoozes matching `$filter`, as `RULE until` (a colon would read as a placeholder).
+macro_rules! snooze_arm {
+    ($filter:literal) => {
+        concat!(
+            "SELECT rule || ' ' || CAST(until AS TEXT) AS x FROM rule_snoozes WHERE tenant_id = :tenant AND ",
+            $filter,
+            " AND until > :now"
+        )
+    };
+}
+
 /// Events matching `$filter`, up to the cap.
 macro_rules! events {
     ($filter:literal) => {
@@ -157,6 +168,19 @@ const COMMON: &[(&str, &str)] = &[
             " UNION ALL ",
             list_arm!("kind = 'country' AND value = :country"),
             ") AS l ORDER BY l.action DESC LIMIT 1)"
+        ),
+    ),
+    // The rules snoozed for this event's user, device or address: `RULE until,…`.
+    (
+        "snoozed",
+        concat!(
+            "(SELECT string_agg(s.x, ',') FROM (",
+            snooze_arm!("kind = 'user' AND value = :user"),
+            " UNION ALL ",
+            snooze_arm!("kind = 'visitor' AND value = :visitor"),
+            " UNION ALL ",
+            snooze_arm!("kind = 'ip' AND value = :ip"),
+            ") AS s)"
         ),
     ),
 ];
@@ -329,6 +353,7 @@ pub(crate) struct LinkageRow {
     pub key_owners: [Option<String>; 3],
     pub previous_login_country: Option<String>,
     pub list_match: Option<String>,
+    pub snoozed: Option<String>,
     /// Every other column, a count (or, for `previous_login_at`, a time).
     pub counts: HashMap<&'static str, i64>,
 }
@@ -351,6 +376,7 @@ impl LinkageRow {
             match *column {
                 "previous_login_country" => row.previous_login_country = text(column)?,
                 "list_match" => row.list_match = text(column)?,
+                "snoozed" => row.snoozed = text(column)?,
                 _ => {
                     row.counts.insert(column, int(column)?.unwrap_or(0));
                 }

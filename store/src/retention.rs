@@ -105,6 +105,7 @@ impl Store {
         let deliveries = "DELETE FROM webhook_deliveries WHERE tenant_id = $1 AND id IN \
             (SELECT id FROM webhook_deliveries WHERE tenant_id = $1 AND created_at < $2 LIMIT $3)";
         let shadow = "DELETE FROM rule_shadow_counts WHERE tenant_id = $1 AND hour < $2";
+        let snoozes = "DELETE FROM rule_snoozes WHERE tenant_id = $1 AND until < $2";
         // A review item's claim and comment go with its event.
         let reviews = "DELETE FROM review_items WHERE tenant_id = $1 AND NOT EXISTS \
             (SELECT 1 FROM events e WHERE e.tenant_id = review_items.tenant_id AND e.id = review_items.event_id)";
@@ -121,6 +122,7 @@ impl Store {
             let visitors = gone.len() as u64;
             sqlx::query(deliveries).bind(tenant_id).bind(deliveries_cutoff).bind(batch).execute(&mut *tx).await?;
             sqlx::query(shadow).bind(tenant_id).bind(now - crate::shadow::KEPT_MS).execute(&mut *tx).await?;
+            sqlx::query(snoozes).bind(tenant_id).bind(now).execute(&mut *tx).await?;
             if events > 0 {
                 sqlx::query(reviews).bind(tenant_id).execute(&mut *tx).await?;
             }

@@ -14,6 +14,7 @@ mod reputation;
 mod review;
 mod rules;
 mod session;
+mod snoozes;
 mod tenants;
 mod webhooks;
 
@@ -28,6 +29,7 @@ pub use reputation::*;
 pub use review::*;
 pub use rules::*;
 pub use session::*;
+pub use snoozes::*;
 pub use tenants::*;
 pub use webhooks::*;
 

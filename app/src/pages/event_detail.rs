@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::{load_event, SendToReview};
+use crate::api::{load_event, SendToReview, SnoozeRule};
 use crate::components::{outcome, show_errors, ActionResult, Frame};
 use crate::model::{format_utc, EventDetail};
 
@@ -28,6 +28,14 @@ pub fn EventDetailPage() -> impl IntoView {
 #[component]
 pub(crate) fn Detail(d: EventDetail) -> impl IntoView {
     let e = d.event;
+    // Rules that weighed on this event, which an analyst may silence for its user, device
+    // or address.
+    let snoozable: Vec<String> = d
+        .checks
+        .iter()
+        .filter(|c| matches!(c.status.as_str(), "FIRED" | "SHADOW"))
+        .map(|c| c.code.clone())
+        .collect();
     let decision_class = format!("decision {}", e.decision.to_lowercase());
     let visitor_href = format!("/client-admin/events?visitor={}", e.visitor_id);
     let user = e.email.clone().or(e.external_user_id.clone()).unwrap_or_default();
@@ -76,6 +84,7 @@ pub(crate) fn Detail(d: EventDetail) -> impl IntoView {
         </section>
         <section class="card">
             <h2>"Checks"</h2>
+            <SnoozeForm event_id=e.id.clone() rules=snoozable />
             <div class="table-wrap">
                 <table class="checks">
                     <thead><tr><th>"Rule"</th><th>"Label"</th><th>"Weight"</th><th>"Status"</th><th>"Detail"</th></tr></thead>
@@ -127,6 +136,36 @@ fn SendToReviewForm(d: EventDetail) -> impl IntoView {
         </ActionForm>
         {move || matches!(send.value().get(), Some(Ok(()))).then(|| view! { <p class="ok" role="status">"In the review queue: " <a href=queued.clone()>"open it"</a></p> })}
         <ActionResult result=Signal::derive(move || outcome(send.value().get(), "").filter(|r| r.is_err())) />
+    }
+    .into_any()
+}
+
+const SNOOZE_DAYS: [(&str, &str); 5] =
+    [("1", "1 day"), ("7", "7 days"), ("30", "30 days"), ("90", "90 days"), ("180", "180 days")];
+
+/// Silences a rule that fired here for this event's user, visitor or IP, for a while.
+#[component]
+fn SnoozeForm(event_id: String, rules: Vec<String>) -> impl IntoView {
+    let snooze = ServerAction::<SnoozeRule>::new();
+    if rules.is_empty() {
+        return ().into_any();
+    }
+    view! {
+        <ActionForm action=snooze attr:class="inline-form" attr:id="snooze">
+            <input type="hidden" name="event_id" value=event_id />
+            <label>"Snooze "
+                <select name="rule">{rules.into_iter().map(|r| { let shown = r.clone(); view! { <option value=r>{shown}</option> } }).collect_view()}</select>
+            </label>
+            <label>"for this "
+                <select name="target"><option value="user">"user"</option><option value="visitor">"visitor"</option><option value="ip">"IP"</option></select>
+            </label>
+            <label>"for "
+                <select name="days">{SNOOZE_DAYS.iter().map(|(v, l)| view! { <option value=*v>{*l}</option> }).collect_view()}</select>
+            </label>
+            <label>"Reason " <input type="text" name="reason" required maxlength="200" /></label>
+            <button type="submit">"Snooze"</button>
+        </ActionForm>
+        <ActionResult result=Signal::derive(move || outcome(snooze.value().get(), "Snoozed: from the next event on.")) />
     }
     .into_any()
 }

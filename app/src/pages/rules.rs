@@ -4,8 +4,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{
-    error_message, global_rule_settings, rule_settings, PreviewRuleSettings, PromoteRule,
-    SaveGlobalRuleSettings, SaveRuleSettings,
+    error_message, global_rule_settings, live_snoozes, rule_settings, EndSnooze, PreviewRuleSettings,
+    PromoteRule, SaveGlobalRuleSettings, SaveRuleSettings,
 };
 use crate::components::{show_errors, Frame};
 use crate::model::{format_utc, PreviewView, RuleEditView, RuleSettingsView, SettingsEditView};
@@ -27,6 +27,7 @@ pub fn RulesPage() -> impl IntoView {
         <Title text="Rules" />
         <Frame title="Rules">
             <RulesEditor scope=SettingsScope::Tenant />
+            <Snoozes />
         </Frame>
     }
 }
@@ -347,5 +348,52 @@ fn PreviewResult(p: PreviewView) -> impl IntoView {
                 </table>
             </div>
         </div>
+    }
+}
+
+/// The tenant's snoozed rules, made from events' pages, with a way to end each early.
+#[component]
+fn Snoozes() -> impl IntoView {
+    let end = ServerAction::<EndSnooze>::new();
+    let snoozes = Resource::new(move || end.version().get(), |_| live_snoozes());
+    view! {
+        <section class="snoozes">
+            <h2>"Snoozed rules"</h2>
+            <p class="hint">"A rule snoozed from an event's page stays silent for that user, visitor or IP until the end shown (status SNOOZED in the event's checks)."</p>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                <ErrorBoundary fallback=show_errors>
+                    {move || Suspend::new(async move {
+                        snoozes.await.map(|list| {
+                            if list.is_empty() {
+                                return view! { <p class="empty">"No rule is snoozed."</p> }.into_any();
+                            }
+                            let rows = list.into_iter().map(|s| { let marker = s.rule.clone(); view! {
+                                <tr data-snooze=marker>
+                                    <td class="mono">{s.rule}</td>
+                                    <td>{s.kind} " " <span class="mono">{s.value}</span></td>
+                                    <td class="time">{format_utc(s.until)}</td>
+                                    <td>{s.reason}</td>
+                                    <td>{s.created_by}</td>
+                                    <td>
+                                        <ActionForm action=end>
+                                            <input type="hidden" name="id" value=s.id />
+                                            <button type="submit" class="danger">"End"</button>
+                                        </ActionForm>
+                                    </td>
+                                </tr>
+                            } }).collect_view();
+                            view! {
+                                <div class="table-wrap">
+                                    <table class="snoozes">
+                                        <thead><tr><th>"Rule"</th><th>"For"</th><th>"Until (UTC)"</th><th>"Reason"</th><th>"By"</th><th></th></tr></thead>
+                                        <tbody>{rows}</tbody>
+                                    </table>
+                                </div>
+                            }.into_any()
+                        })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
     }
 }

@@ -502,3 +502,15 @@ fn referring_yourself_is_caught_even_on_a_new_device() {
 }
 
 mod properties;
+
+#[test]
+fn a_snoozed_rule_adds_nothing_and_says_until_when() {
+    for rule in catalog() {
+        let (req, mut linkage) = firing_case(rule.code);
+        linkage.snoozes = vec![(rule.code.to_string(), 1_900_000_000_000), ("OTHER".into(), 1)];
+        let a = run(&req, &linkage);
+        assert_eq!(status(&a, rule.code), CheckStatus::Snoozed, "{}", rule.code);
+        assert_eq!(a.risk_score, 0, "{}", rule.code);
+        assert_eq!(check(&a, rule.code).detail, "snoozed until 1900000000000 (epoch ms)");
+    }
+}

@@ -140,3 +140,49 @@ async fn a_rule_tried_in_shadow_is_counted_not_scored_until_promoted() {
     let (_, audit) = ops.call("audit-log", &[]).await;
     assert!(audit.contains("rules.promote"), "{audit}");
 }
+
+#[tokio::test]
+async fn an_analyst_snoozes_a_rule_for_a_user_from_its_event() {
+    let app = TestApp::start().await;
+    let (_, ops) = root_and_acme_ops(&app).await;
+    // 198.51.100.0/24 is a hosting network on the high-risk list in the harness's data.
+    let mut event = seed_003_signup("qa@example.com", "fp-qa");
+    event["ip"] = json!("198.51.100.20");
+    let (_, first) = app.ingest(&event).await;
+    assert!(fired(&first).contains(&"HIGH_RISK_ASN".to_string()), "{first}");
+    let id = first["eventId"].as_str().unwrap();
+
+    let form = [
+        ("event_id", id),
+        ("rule", "HIGH_RISK_ASN"),
+        ("target", "user"),
+        ("days", "7"),
+        ("reason", "our QA on a cloud box"),
+    ];
+    let (status, body) = ops.call("snooze-rule", &form).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, again) = app.ingest(&event).await;
+    let check =
+        again["allChecks"].as_array().unwrap().iter().find(|c| c["code"] == "HIGH_RISK_ASN").unwrap().clone();
+    assert_eq!(check["status"], "SNOOZED", "{again}");
+    assert!(check["detail"].as_str().unwrap().starts_with("snoozed until "));
+    // Another user on the same network is not affected.
+    let mut other = seed_003_signup("eve@example.com", "fp-eve");
+    other["ip"] = json!("198.51.100.21");
+    let (_, theirs) = app.ingest(&other).await;
+    assert!(fired(&theirs).contains(&"HIGH_RISK_ASN".to_string()));
+
+    let (_, list) = ops.call("snoozes", &[]).await;
+    let list: Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(list[0]["value"], "qa@example.com");
+    for bad in [("days", "365"), ("target", "email"), ("reason", " ")] {
+        let mut form = form.to_vec();
+        form.retain(|(k, _)| *k != bad.0);
+        form.push(bad);
+        assert_eq!(ops.call("snooze-rule", &form).await.0, 422, "{bad:?}");
+    }
+    let (status, _) = ops.call("end-snooze", &[("id", list[0]["id"].as_str().unwrap())]).await;
+    assert_eq!(status, 200);
+    let (_, after) = app.ingest(&event).await;
+    assert!(fired(&after).contains(&"HIGH_RISK_ASN".to_string()), "{after}");
+}

@@ -65,3 +65,57 @@ async fn entries_match_until_they_expire(db: TestDb) {
     }
 }
 on_both_backends!(TestDb::new => entries_match_until_they_expire);
+
+async fn a_snoozed_rule_is_silenced_for_its_target_until_its_end(db: TestDb) {
+    use doorman_engine::config::RuleConfig;
+    use doorman_engine::score::{assess, CheckStatus};
+    use doorman_store::snoozes::NewSnooze;
+    let store = db.store.clone();
+    let acme = store.create_tenant("acme", "Acme").await.unwrap();
+    let new = NewSnooze {
+        rule: "HIGH_RISK_ASN",
+        kind: "user",
+        value: "eve@example.com",
+        until: T0 + HOUR,
+        reason: "our QA on a VPS",
+    };
+    let snooze = store.snooze_rule(&acme.id, &new, "ops@acme.test", T0).await.unwrap();
+    let other = NewSnooze {
+        rule: "TOR_EXIT",
+        kind: "ip",
+        value: "198.51.100.9",
+        until: T0 + 2 * HOUR,
+        reason: "office exit",
+    };
+    store.snooze_rule(&acme.id, &other, "ops@acme.test", T0).await.unwrap();
+
+    let status_at = |now: i64| {
+        let store = store.clone();
+        let tenant = acme.id.clone();
+        async move {
+            let req = signup("eve@example.com", "fp-eve", "p-eve");
+            let signals = derive(&req, &Reputation::default(), &Default::default());
+            let prepared = store.prepare_event(&tenant, &req, &signals, now, 100).await.unwrap();
+            let a = assess(&req, &signals, &prepared.linkage, &RuleConfig::default());
+            a.checks.iter().find(|c| c.code == "HIGH_RISK_ASN").unwrap().status
+        }
+    };
+    assert_eq!(status_at(T0 + HOUR - 1).await, CheckStatus::Snoozed);
+    assert_eq!(status_at(T0 + HOUR).await, CheckStatus::Pass, "over at its end");
+    assert_eq!(store.live_snoozes(&acme.id, T0).await.unwrap().len(), 2);
+    assert!(store.end_snooze(&acme.id, &snooze.id).await.unwrap());
+    assert_eq!(status_at(T0).await, CheckStatus::Pass);
+
+    for bad in [
+        NewSnooze { rule: "NOPE", ..new.clone() },
+        NewSnooze { kind: "email", ..new.clone() },
+        NewSnooze { until: T0 + 181 * 24 * HOUR, ..new.clone() },
+        NewSnooze { reason: " ", ..new.clone() },
+    ] {
+        assert!(
+            matches!(store.snooze_rule(&acme.id, &bad, "ops", T0).await, Err(StoreError::Invalid(_))),
+            "{bad:?}"
+        );
+    }
+}
+on_both_backends!(TestDb::new => a_snoozed_rule_is_silenced_for_its_target_until_its_end);
