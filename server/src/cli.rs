@@ -11,8 +11,8 @@ use doorman_store::Store;
 use leptos::config::LeptosOptions;
 
 use crate::config::{
-    AdminCommand, Cli, Command, DbConfig, KeyCommand, ReputationCommand, RulesCommand, ServeConfig,
-    TenantCommand,
+    AdminCommand, Cli, Command, DbConfig, KeyCommand, ListCommand, ReputationCommand, RulesCommand,
+    ServeConfig, TenantCommand,
 };
 use crate::demo::DemoBackend;
 use crate::rate_limit::RateLimiter;
@@ -121,6 +121,47 @@ async fn execute(db: &DbConfig, command: Command) -> CliResult {
             let detail = format!("{added} new from {}", file.display());
             store.record_audit(CLI_ACTOR, None, "reputation.import", list.as_str(), &detail).await?;
             println!("{added} new entries in {} ({} in the file)", list.as_str(), parsed.entries.len());
+            Ok(())
+        }
+        Command::List(ListCommand::Add { tenant, action, kind, value, reason, hours }) => {
+            use doorman_engine::lists::{parse_entry, ListAction, ListKind};
+            let action = ListAction::parse(&action)?;
+            let entry = parse_entry(ListKind::parse(&kind)?, &value)?;
+            let store = open(db).await?;
+            let tenant_id = tenant_id(&store, &tenant).await?;
+            let now = doorman_store::now_ms();
+            let until = hours.map(|h| now + i64::from(h) * 3_600_000);
+            store.add_list_entry(&tenant_id, action, &entry, &reason, CLI_ACTOR, until, now).await?;
+            let target = format!("{} {}", entry.kind.as_str(), entry.value);
+            let what = format!("list.{}.add", action.as_str());
+            store.record_audit(CLI_ACTOR, Some(&tenant_id), &what, &target, reason.trim()).await?;
+            match hours {
+                Some(h) => println!("{} {target} for {h} hours", action.as_str()),
+                None => println!("{} {target}", action.as_str()),
+            }
+            Ok(())
+        }
+        Command::List(ListCommand::Remove { tenant, kind, value }) => {
+            use doorman_engine::lists::{parse_entry, ListKind};
+            let kind = ListKind::parse(&kind)?;
+            let value = parse_entry(kind, &value).map(|e| e.value).unwrap_or(value);
+            let store = open(db).await?;
+            let tenant_id = tenant_id(&store, &tenant).await?;
+            if !store.remove_list_entry(&tenant_id, kind, &value).await? {
+                return Err(format!("no {} entry {value}", kind.as_str()).into());
+            }
+            let target = format!("{} {value}", kind.as_str());
+            store.record_audit(CLI_ACTOR, Some(&tenant_id), "list.remove", &target, "").await?;
+            println!("removed {target}");
+            Ok(())
+        }
+        Command::List(ListCommand::Show { tenant }) => {
+            let store = open(db).await?;
+            let page = store.list_entries(&tenant_id(&store, &tenant).await?, &Default::default()).await?;
+            for e in page.entries {
+                let until = e.expires_at.map_or("-".to_string(), |at| at.to_string());
+                println!("{}\t{}\t{}\t{until}\t{}", e.action, e.kind, e.value, e.note);
+            }
             Ok(())
         }
         Command::Rules(RulesCommand::Show { tenant }) => {

@@ -51,6 +51,9 @@ pub enum Command {
     /// Rule settings: global defaults and tenant overrides.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// A tenant's allow and block lists.
+    #[command(subcommand)]
+    List(ListCommand),
     /// Write a consistent copy of the SQLite database to FILE while the server runs.
     Backup { file: PathBuf },
     /// Replace the SQLite database with a backup. Stop the server first.
@@ -67,13 +70,48 @@ pub enum RulesCommand {
     },
     /// Replace a tenant's overrides with a JSON file (allowMax, monitorMax, accountsPerDevice,
     /// accountsPerIp, signupsPerIpPerHour, signupsPerDevicePerHour, minCompletionMs, and
-    /// rules: {CODE: {weight, enabled}}), or without --tenant the global defaults (a full
+    /// rules: {CODE: {weight, enabled, shadow}}), or without --tenant the global defaults (a full
     /// configuration as `rules show` prints it).
     Set {
         /// Tenant slug.
         #[arg(long)]
         tenant: Option<String>,
         file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ListCommand {
+    /// Allow or block a value for good, or for `--hours`.
+    Add {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+        /// `allow` or `block`.
+        #[arg(long)]
+        action: String,
+        /// `email`, `email_domain`, `visitor`, `ip`, `cidr`, `asn` or `country`.
+        #[arg(long)]
+        kind: String,
+        value: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+        /// Hours until the entry stops matching (at most a year); without it, for good.
+        #[arg(long)]
+        hours: Option<u32>,
+    },
+    /// Remove an entry.
+    Remove {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        kind: String,
+        value: String,
+    },
+    /// Print the newest entries, tab-separated: action, kind, value, until (or -), reason.
+    Show {
+        #[arg(long)]
+        tenant: String,
     },
 }
 

@@ -113,3 +113,41 @@ fn operator_commands_work_and_fail_cleanly() {
     let out = doorman(&db, &["frobnicate"], None);
     assert!(!out.status.success());
 }
+
+#[test]
+fn an_operator_blocks_a_network_for_a_day_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("cli.db").display());
+    assert!(doorman(&db, &["tenant", "create", "--slug", "acme", "--name", "Acme"], None).status.success());
+    let out = doorman(
+        &db,
+        &[
+            "list", "add", "--tenant", "acme", "--action", "block", "--kind", "asn", "AS14061", "--reason",
+            "scrapers", "--hours", "24",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "block asn 14061 for 24 hours");
+    let shown = text(&doorman(&db, &["list", "show", "--tenant", "acme"], None).stdout);
+    let fields: Vec<&str> = shown.trim().split('\t').collect();
+    assert_eq!(
+        (fields[0], fields[1], fields[2], fields[4]),
+        ("block", "asn", "14061", "scrapers"),
+        "{shown}"
+    );
+    let until: i64 = fields[3].parse().unwrap();
+    assert!((until - doorman_store::now_ms() - 86_400_000).abs() < 60_000);
+
+    let out = doorman(
+        &db,
+        &["list", "add", "--tenant", "acme", "--action", "block", "--kind", "country", "France"],
+        None,
+    );
+    assert!(!out.status.success() && text(&out.stderr).contains("two-letter"), "{}", text(&out.stderr));
+    assert!(doorman(&db, &["list", "remove", "--tenant", "acme", "--kind", "asn", "AS14061"], None)
+        .status
+        .success());
+    let out = doorman(&db, &["list", "remove", "--tenant", "acme", "--kind", "asn", "AS14061"], None);
+    assert!(!out.status.success() && text(&out.stderr).contains("no asn entry"), "{}", text(&out.stderr));
+}
