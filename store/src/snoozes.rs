@@ -14,7 +14,9 @@ pub const MAX_SNOOZES: i64 = 10_000;
 const MAX_REASON: usize = 200;
 const KINDS: [&str; 3] = ["user", "visitor", "ip"];
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
 pub struct Snooze {
     pub id: String,
     pub rule: String,

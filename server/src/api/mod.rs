@@ -7,6 +7,7 @@ mod json;
 pub mod lists;
 pub mod openapi;
 pub mod review;
+pub mod snoozes;
 pub mod users;
 pub mod visitors;
 
@@ -39,6 +40,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .routes(routes!(visitors::get_visitor))
         .routes(routes!(lists::list, lists::add))
         .routes(routes!(lists::remove))
+        .routes(routes!(snoozes::list, snoozes::add))
+        .routes(routes!(snoozes::end))
         .routes(routes!(review::list))
         .routes(routes!(review::decide))
         .routes(routes!(users::erase))

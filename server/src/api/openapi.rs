@@ -36,6 +36,7 @@ pub enum KeyErrors {
     tags(
         (name = "events", description = "Scoring events and feedback on them"),
         (name = "lists", description = "The tenant's allow and block lists, each entry for good or until a time"),
+        (name = "rules", description = "Rules snoozed for one user, visitor or IP until a time"),
         (name = "review", description = "The queue of events waiting for an analyst's decision"),
         (name = "visitors", description = "Devices and their history"),
         (name = "users", description = "End users' devices, and their data for access and erasure requests"),

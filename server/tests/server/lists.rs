@@ -225,3 +225,30 @@ async fn a_backend_blocks_a_network_for_an_hour_through_the_api() {
     );
     assert!(audit.iter().any(|e| e.action == "list.remove"));
 }
+
+#[tokio::test]
+async fn a_backend_snoozes_a_rule_for_an_address_through_the_api() {
+    use reqwest::Method;
+    let app = TestApp::start().await;
+    let key = app.api_key.clone();
+    let (status, snooze) = call(&app, &key, Method::POST, "/api/v1/snoozes", Some(json!({
+        "rule": "HIGH_RISK_ASN", "kind": "ip", "value": "198.51.100.7", "reason": "office egress", "durationSeconds": 86400
+    }))).await;
+    assert_eq!(status, 201, "{snooze}");
+    let (_, body) = app.ingest(&signup("a@example.org", "198.51.100.7")).await;
+    let check =
+        body["allChecks"].as_array().unwrap().iter().find(|c| c["code"] == "HIGH_RISK_ASN").unwrap().clone();
+    assert_eq!(check["status"], "SNOOZED", "{body}");
+    let (_, body) = app.ingest(&signup("b@example.org", "198.51.100.8")).await;
+    assert!(fired(&body).contains(&"HIGH_RISK_ASN".to_string()), "another address is not snoozed: {body}");
+
+    let (_, live) = call(&app, &key, Method::GET, "/api/v1/snoozes", None).await;
+    assert_eq!(live[0]["id"], snooze["id"]);
+    let globex = app.store.create_tenant("globex", "Globex").await.unwrap();
+    let (_, globex_key) = app.store.create_api_key(&globex.id, "k").await.unwrap();
+    let path = format!("/api/v1/snoozes/{}", snooze["id"].as_str().unwrap());
+    assert_eq!(call(&app, &globex_key, Method::DELETE, &path, None).await.0, 404);
+    assert_eq!(call(&app, &key, Method::DELETE, &path, None).await.0, 204);
+    let (_, body) = app.ingest(&signup("c@example.org", "198.51.100.7")).await;
+    assert!(fired(&body).contains(&"HIGH_RISK_ASN".to_string()), "{body}");
+}

@@ -194,6 +194,31 @@ async fn every_documented_response_is_what_the_server_answers() {
         answers.push(call(&app, "DELETE", "/lists/{kind}/{value}", path, k, None).await);
     }
 
+    let snooze = json!({ "rule": "HIGH_RISK_ASN", "kind": "ip", "value": "198.51.100.9", "reason": "office", "durationSeconds": 3600 });
+    let made = call(&app, "POST", "/snoozes", "/snoozes", key, json(snooze.clone())).await;
+    let snooze_id = made.body["id"].as_str().unwrap().to_string();
+    answers.push(made);
+    for (k, body) in [
+        (key, Some(b"{".to_vec())),
+        (None, json(snooze.clone())),
+        (
+            key,
+            json(
+                json!({ "rule": "NOPE", "kind": "ip", "value": "1.2.3.4", "reason": "x", "durationSeconds": 60 }),
+            ),
+        ),
+    ] {
+        answers.push(call(&app, "POST", "/snoozes", "/snoozes", k, body).await);
+    }
+    for k in [key, None] {
+        answers.push(call(&app, "GET", "/snoozes", "/snoozes", k, None).await);
+    }
+    let snooze_path = format!("/snoozes/{snooze_id}");
+    for (k, path) in [(key, snooze_path.as_str()), (key, snooze_path.as_str()), (None, snooze_path.as_str())]
+    {
+        answers.push(call(&app, "DELETE", "/snoozes/{id}", path, k, None).await);
+    }
+
     // A challenged event for the review queue.
     let challenge = doorman_engine::config::ConfigOverrides {
         allow_max: Some(0),
@@ -246,6 +271,16 @@ async fn every_documented_response_is_what_the_server_answers() {
         ("DELETE", "/users/{user}", "/users/ana", None),
         ("GET", "/review", "/review", None),
         ("GET", "/lists", "/lists", None),
+        ("GET", "/snoozes", "/snoozes", None),
+        (
+            "POST",
+            "/snoozes",
+            "/snoozes",
+            json(
+                json!({ "rule": "TOR_EXIT", "kind": "ip", "value": "1.2.3.4", "reason": "x", "durationSeconds": 60 }),
+            ),
+        ),
+        ("DELETE", "/snoozes/{id}", "/snoozes/snz_none", None),
         (
             "POST",
             "/lists",
@@ -262,7 +297,7 @@ async fn every_documented_response_is_what_the_server_answers() {
     let documented = documented_responses(&doc);
     let unproduced: Vec<_> = documented.difference(&answered).collect();
     assert!(unproduced.is_empty(), "documented but never answered: {unproduced:?}");
-    assert_eq!(documented.iter().filter(|(_, _, s)| s == "200").count(), 10, "{documented:?}");
+    assert_eq!(documented.iter().filter(|(_, _, s)| s == "200").count(), 11, "{documented:?}");
 }
 
 #[tokio::test]
