@@ -408,7 +408,7 @@ pub struct ImportResultView {
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum LiveUpdate {
     /// An event was scored.
-    Event { event: EventRow },
+    Event { event: Box<EventRow> },
     /// The review queue changed: an item was claimed, assigned, released, sent or decided.
     Review,
     /// The page fell behind and this many updates were dropped for it.

@@ -17,7 +17,7 @@ pub fn RecentEvents(
     let missed = follow_live(move |update| {
         if let LiveUpdate::Event { event } = update {
             live.update(|l| {
-                l.insert(0, event);
+                l.insert(0, *event);
                 l.truncate(50);
             });
             if let Some(on_event) = on_event {

@@ -45,7 +45,7 @@ pub fn EventsPage(role: RoleView) -> impl IntoView {
     let missed = follow_live(move |update| {
         if let LiveUpdate::Event { event } = update {
             if unfiltered() {
-                live.update(|l| l.insert(0, event));
+                live.update(|l| l.insert(0, *event));
             }
         }
     });

@@ -125,7 +125,7 @@ pub async fn ingest(
         }
     }
     state.live.publish(&key.tenant_id, || LiveUpdate::Event {
-        event: EventRow {
+        event: Box::new(EventRow {
             id: recorded.event_id.clone(),
             tenant_slug: key.tenant_slug.clone(),
             event_type: req.event_type.as_str().to_string(),
@@ -138,7 +138,7 @@ pub async fn ingest(
             risk_band: assessment.risk_band.as_str().to_string(),
             decision: assessment.decision.as_str().to_string(),
             triggered_rules: assessment.triggered().map(|c| c.code.clone()).collect(),
-        },
+        }),
     });
     tracing::info!(
         tenant = %key.tenant_id,
