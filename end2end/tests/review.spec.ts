@@ -193,3 +193,37 @@ test('an analyst tries a rule in shadow, reads what it would have done, and prom
   });
   expect((await res.json()).decision).toBe('BLOCK');
 });
+
+test('an analyst snoozes a rule for one user from its event, and ends the snooze', async ({ browser, request }) => {
+  const ana = await analyst(browser, 'ana@desk.test');
+  // A fast scripted signup: NO_KEYSTROKES and FAST_COMPLETION fire, a challenge.
+  const first = await ingest(request, 'snooze@example.org', 'snooze');
+  await open(ana, `/client-admin/events/${first.eventId}`);
+  const form = ana.locator('#snooze');
+  await form.locator('select[name="rule"]').selectOption('NO_KEYSTROKES');
+  await form.locator('select[name="target"]').selectOption('user');
+  await form.locator('select[name="days"]').selectOption('7');
+  await form.getByLabel('Reason').fill('types with a password manager');
+  await form.getByRole('button', { name: 'Snooze' }).click();
+  await expect(ana.getByRole('status').filter({ hasText: 'Snoozed' })).toBeVisible();
+
+  // The same user again: the rule is silenced and its check says until when.
+  const res = await request.post('/api/v1/events/ingest', {
+    headers: { 'x-api-key': key },
+    data: { type: 'LOGIN', email: 'snooze@example.org', externalUserId: 'snooze@example.org', ip: '203.0.113.251',
+      device: { userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0.0.0 Safari/537.36', clientFingerprint: 'fp-snooze' },
+      behavior: { formStartedAt: 1_700_000_000_000, formSubmittedAt: 1_700_000_001_000, keystrokeCount: 0 } },
+  });
+  const again = await res.json();
+  const check = again.allChecks.find((c: { code: string }) => c.code === 'NO_KEYSTROKES');
+  expect(check.status).toBe('SNOOZED');
+  expect(check.detail).toContain('snoozed until');
+
+  await open(ana, '/client-admin/rules');
+  const row = ana.locator('table.snoozes tr[data-snooze="NO_KEYSTROKES"]');
+  await expect(row).toContainText('snooze@example.org');
+  await expect(row).toContainText('types with a password manager');
+  await shot(ana, 'rules-snoozes');
+  await row.getByRole('button', { name: 'End' }).click();
+  await expect(ana.locator('table.snoozes tr[data-snooze="NO_KEYSTROKES"]')).toHaveCount(0);
+});
