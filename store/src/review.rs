@@ -9,6 +9,7 @@ use doorman_engine::feedback::Label;
 use serde::{Deserialize, Serialize};
 
 use crate::db::{execute, with_pool, with_writer};
+use crate::webhooks::ENQUEUE_TO_EVERY_WEBHOOK;
 use crate::{ids, Result, Store, StoreError};
 
 const MINUTE_MS: i64 = 60_000;
@@ -250,6 +251,20 @@ fn queue_from(settings: &ReviewSettings, filter: &ReviewFilter, now: i64) -> (St
     (sql, binds)
 }
 
+/// Gives an item to an analyst (`$3`) until `$4`; a claim adds a condition.
+const TAKE: &str = "INSERT INTO review_items (tenant_id, event_id, assignee, claimed_until) VALUES ($1, $2, $3, $4) \
+    ON CONFLICT (tenant_id, event_id) DO UPDATE SET assignee = excluded.assignee, claimed_until = excluded.claimed_until";
+
+/// One decision as analysts and the API make it, applied to one item or many.
+#[derive(Clone, Copy)]
+struct Decision<'a> {
+    label: Label,
+    comment: &'a str,
+    by: &'a str,
+    respect_claims: bool,
+    now: i64,
+}
+
 const ITEM_COLUMNS: &str =
     "e.id AS event_id, e.event_type, e.created_at, e.email, e.external_user_id, e.ip, \
     e.visitor_id, e.risk_score, e.decision, e.triggered_rules, \
@@ -357,6 +372,22 @@ impl Store {
         .ok_or(StoreError::NotFound("event"))
     }
 
+    /// The tenant's queue settings and one event's state, when the event is queued; a
+    /// conflict when it is not (labeled already, or never entered).
+    async fn queued_item(
+        &self,
+        tenant_id: &str,
+        event_id: &str,
+        now: i64,
+    ) -> Result<(ReviewSettings, ItemState)> {
+        let settings = self.review_settings(tenant_id).await?;
+        let state = self.review_state(tenant_id, event_id).await?;
+        if !state.queued(&settings, now) {
+            return Err(not_queued(&state));
+        }
+        Ok((settings, state))
+    }
+
     /// The item as `analyst` finds it: queued (else a conflict) and, when nobody else holds
     /// it, claimed for the tenant's claim time.
     pub async fn claim_review(
@@ -366,16 +397,13 @@ impl Store {
         analyst: &str,
         now: i64,
     ) -> Result<Claim> {
-        let settings = self.review_settings(tenant_id).await?;
-        let state = self.review_state(tenant_id, event_id).await?;
-        if !state.queued(&settings, now) {
-            return Err(not_queued(&state));
-        }
+        let (settings, _) = self.queued_item(tenant_id, event_id, now).await?;
         let until = now + settings.claim_ms();
-        let sql = "INSERT INTO review_items (tenant_id, event_id, assignee, claimed_until) VALUES ($1, $2, $3, $4) \
-            ON CONFLICT (tenant_id, event_id) DO UPDATE SET assignee = excluded.assignee, claimed_until = excluded.claimed_until \
-            WHERE review_items.claimed_until IS NULL OR review_items.claimed_until <= $5 OR review_items.assignee = $3";
-        let won = execute!(self, pool => sqlx::query(sql).bind(tenant_id).bind(event_id).bind(analyst)
+        let sql = format!(
+            "{TAKE} WHERE review_items.claimed_until IS NULL OR review_items.claimed_until <= $5 \
+             OR review_items.assignee = $3"
+        );
+        let won = execute!(self, pool => sqlx::query(&sql).bind(tenant_id).bind(event_id).bind(analyst)
             .bind(until).bind(now).execute(pool).await)?;
         if won == 1 {
             return Ok(Claim::Held { until });
@@ -423,15 +451,9 @@ impl Store {
                 "{analyst} is not an active client admin of this tenant"
             )));
         }
-        let settings = self.review_settings(tenant_id).await?;
-        let state = self.review_state(tenant_id, event_id).await?;
-        if !state.queued(&settings, now) {
-            return Err(not_queued(&state));
-        }
+        let (settings, _) = self.queued_item(tenant_id, event_id, now).await?;
         let until = now + settings.claim_ms();
-        let sql = "INSERT INTO review_items (tenant_id, event_id, assignee, claimed_until) VALUES ($1, $2, $3, $4) \
-            ON CONFLICT (tenant_id, event_id) DO UPDATE SET assignee = excluded.assignee, claimed_until = excluded.claimed_until";
-        execute!(self, pool => sqlx::query(sql).bind(tenant_id).bind(event_id).bind(analyst).bind(until)
+        execute!(self, pool => sqlx::query(TAKE).bind(tenant_id).bind(event_id).bind(analyst).bind(until)
             .execute(pool).await)?;
         Ok(Claim::Held { until })
     }
@@ -473,13 +495,26 @@ impl Store {
         respect_claims: bool,
         now: i64,
     ) -> Result<Decided> {
+        let settings = self.review_settings(tenant_id).await?;
+        let decision = Decision { label, comment, by, respect_claims, now };
+        self.decide_queued(tenant_id, event_id, &settings, &decision).await
+    }
+
+    /// [`Store::decide_review`] with the tenant's settings already read.
+    async fn decide_queued(
+        &self,
+        tenant_id: &str,
+        event_id: &str,
+        settings: &ReviewSettings,
+        decision: &Decision<'_>,
+    ) -> Result<Decided> {
+        let Decision { label, comment, by, respect_claims, now } = *decision;
         let comment = comment.trim();
         if comment.chars().count() > MAX_COMMENT {
             return Err(StoreError::Invalid(format!("a comment has at most {MAX_COMMENT} characters")));
         }
-        let settings = self.review_settings(tenant_id).await?;
         let state = self.review_state(tenant_id, event_id).await?;
-        if !state.queued(&settings, now) {
+        if !state.queued(settings, now) {
             return Err(not_queued(&state));
         }
         if let Some((holder, until)) = state.held_by_other(by, now).filter(|_| respect_claims) {
@@ -502,10 +537,6 @@ impl Store {
         })
         .to_string();
         let delivery_id = format!("{event_id}.review.{}", ids::random_hex(4));
-        let deliveries = "INSERT INTO webhook_deliveries \
-            (tenant_id, id, webhook_id, event_id, user_key, payload, status, attempts, next_attempt_at, created_at) \
-            SELECT w.tenant_id, CAST($2 AS TEXT) || '.' || w.id, w.id, CAST($3 AS TEXT), CAST($4 AS TEXT), CAST($5 AS TEXT), \
-            'PENDING', 0, CAST($6 AS BIGINT), CAST($6 AS BIGINT) FROM webhooks w WHERE w.tenant_id = $1";
         let comment = (!comment.is_empty()).then_some(comment);
         with_writer!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -516,7 +547,7 @@ impl Store {
             }
             sqlx::query(item_sql).bind(tenant_id).bind(event_id).bind(by).bind(now).bind(comment)
                 .execute(&mut *tx).await?;
-            sqlx::query(deliveries).bind(tenant_id).bind(&delivery_id).bind(event_id).bind(&state.user_key)
+            sqlx::query(ENQUEUE_TO_EVERY_WEBHOOK).bind(tenant_id).bind(&delivery_id).bind(event_id).bind(&state.user_key)
                 .bind(&payload).bind(now).execute(&mut *tx).await?;
             tx.commit().await?;
         });
@@ -535,9 +566,11 @@ impl Store {
         now: i64,
     ) -> Result<BulkDecided> {
         let items = self.review_queue(tenant_id, filter, None, MAX_BULK, now).await?;
+        let settings = self.review_settings(tenant_id).await?;
+        let decision = Decision { label, comment, by, respect_claims: true, now };
         let mut outcome = BulkDecided::default();
         for item in items {
-            match self.decide_review(tenant_id, &item.event_id, label, comment, by, true, now).await {
+            match self.decide_queued(tenant_id, &item.event_id, &settings, &decision).await {
                 Ok(decided) => outcome.decided.push(decided.event_id),
                 Err(StoreError::Conflict(_)) => outcome.skipped += 1,
                 Err(err) => return Err(err),

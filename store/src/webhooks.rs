@@ -86,6 +86,14 @@ pub(crate) const ENQUEUE_DELIVERIES: &str = "INSERT INTO webhook_deliveries \
     'PENDING', 0, CAST($5 AS BIGINT), CAST($5 AS BIGINT) FROM webhooks w \
     WHERE w.tenant_id = $1 AND (',' || w.decisions || ',') LIKE CAST($6 AS TEXT)";
 
+/// Queues a delivery of a change to an event (`$3`, of user `$4`; a review decision, say) to
+/// every webhook of the tenant, under delivery ids `$2.{webhook}`: such a change is news to
+/// the tenant's back office whatever decisions its webhooks are for.
+pub(crate) const ENQUEUE_TO_EVERY_WEBHOOK: &str = "INSERT INTO webhook_deliveries \
+    (tenant_id, id, webhook_id, event_id, user_key, payload, status, attempts, next_attempt_at, created_at) \
+    SELECT w.tenant_id, CAST($2 AS TEXT) || '.' || w.id, w.id, CAST($3 AS TEXT), CAST($4 AS TEXT), CAST($5 AS TEXT), \
+    'PENDING', 0, CAST($6 AS BIGINT), CAST($6 AS BIGINT) FROM webhooks w WHERE w.tenant_id = $1";
+
 /// What a webhook receives about one event: enough to act (the decision and why) and to
 /// fetch the rest with `GET /api/v1/events/{eventId}`; no email or IP.
 pub(crate) fn webhook_payload(
