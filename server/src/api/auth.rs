@@ -24,6 +24,13 @@ pub struct TenantKey {
     pub settings: SettingsVersion,
 }
 
+impl TenantKey {
+    /// How the audit log names a change made with this key.
+    pub fn actor(&self) -> String {
+        format!("api key {}", self.key_id)
+    }
+}
+
 impl<S> FromRequestParts<S> for TenantKey
 where
     S: Send + Sync,

@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::openapi::KeyErrors;
 use super::visitors::invalid;
-use super::{ApiJson, TenantKey};
+use super::{audit, ApiJson, TenantKey};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -117,19 +117,14 @@ pub async fn add(
         (None, None) => None,
     };
     let reason = body.reason.unwrap_or_default();
-    let actor = format!("api key {}", key.key_id);
+    let actor = key.actor();
     state.store.add_list_entry(&key.tenant_id, action, &entry, &reason, &actor, expires_at, now).await?;
     let target = format!("{} {}", entry.kind.as_str(), entry.value);
     let detail = match expires_at {
         Some(at) => format!("{} (until {at})", reason.trim()),
         None => reason.trim().to_string(),
     };
-    let what = format!("list.{}.add", action.as_str());
-    if let Err(err) =
-        state.store.record_audit(&actor, Some(&key.tenant_id), &what, &target, detail.trim()).await
-    {
-        tracing::error!(error = %err, "audit entry not recorded");
-    }
+    audit(&state, &key, &format!("list.{}.add", action.as_str()), &target, detail.trim()).await;
     Ok((
         StatusCode::CREATED,
         Json(ListEntryRow {
@@ -171,11 +166,6 @@ pub async fn remove(
     if !state.store.remove_list_entry(&key.tenant_id, kind, &value).await? {
         return Err(ApiError::NotFound("no such entry".into()));
     }
-    let actor = format!("api key {}", key.key_id);
-    let target = format!("{} {value}", kind.as_str());
-    if let Err(err) = state.store.record_audit(&actor, Some(&key.tenant_id), "list.remove", &target, "").await
-    {
-        tracing::error!(error = %err, "audit entry not recorded");
-    }
+    audit(&state, &key, "list.remove", &format!("{} {value}", kind.as_str()), "").await;
     Ok(StatusCode::NO_CONTENT)
 }

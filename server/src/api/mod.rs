@@ -61,6 +61,16 @@ pub fn router(state: &AppState) -> Router<AppState> {
     Router::new().nest("/api/v1", v1)
 }
 
+/// Records a change made with `key` in the audit log. The change is made, so a failure to
+/// record it is logged rather than answered as the change failing.
+async fn audit(state: &AppState, key: &TenantKey, action: &str, target: &str, detail: &str) {
+    if let Err(err) =
+        state.store.record_audit(&key.actor(), Some(&key.tenant_id), action, target, detail).await
+    {
+        tracing::error!(error = %err, action, "audit entry not recorded");
+    }
+}
+
 async fn not_found() -> ApiError {
     ApiError::NotFound("no such API route".into())
 }

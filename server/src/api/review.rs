@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::openapi::KeyErrors;
 use super::visitors::{invalid, parse_cursor};
-use super::{ApiJson, TenantKey};
+use super::{audit, ApiJson, TenantKey};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -138,20 +138,13 @@ pub async fn decide(
     ApiJson(body): ApiJson<ReviewDecision>,
 ) -> Result<Json<StoredEvent>, ApiError> {
     let Path(event_id) = path.map_err(|e| ApiError::NotFound(e.body_text()))?;
-    let actor = format!("api key {}", key.key_id);
     let comment = body.comment.unwrap_or_default();
     state
         .store
-        .decide_review(&key.tenant_id, &event_id, body.decision, &comment, &actor, false, now_ms())
+        .decide_review(&key.tenant_id, &event_id, body.decision, &comment, &key.actor(), false, now_ms())
         .await?;
     let detail = format!("{} {}", body.decision.as_str(), comment.trim());
-    if let Err(err) = state
-        .store
-        .record_audit(&actor, Some(&key.tenant_id), "review.decide", &event_id, detail.trim())
-        .await
-    {
-        tracing::error!(error = %err, "audit entry not recorded");
-    }
+    audit(&state, &key, "review.decide", &event_id, detail.trim()).await;
     state.live.publish(&key.tenant_id, || LiveUpdate::Review);
     let event = state.store.event(&key.tenant_id, &event_id).await?;
     event.map(Json).ok_or_else(|| ApiError::NotFound("no such event".into()))

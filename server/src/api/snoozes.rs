@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use super::openapi::KeyErrors;
 use super::visitors::invalid;
-use super::{ApiJson, TenantKey};
+use super::{audit, ApiJson, TenantKey};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -72,14 +72,9 @@ pub async fn add(
     };
     let new =
         NewSnooze { rule: &body.rule, kind: &body.kind, value: &body.value, until, reason: &body.reason };
-    let actor = format!("api key {}", key.key_id);
-    let snooze = state.store.snooze_rule(&key.tenant_id, &new, &actor, now).await?;
+    let snooze = state.store.snooze_rule(&key.tenant_id, &new, &key.actor(), now).await?;
     let detail = format!("{} {} until {until}: {}", snooze.kind, snooze.value, snooze.reason);
-    if let Err(err) =
-        state.store.record_audit(&actor, Some(&key.tenant_id), "rule.snooze", &snooze.rule, &detail).await
-    {
-        tracing::error!(error = %err, "audit entry not recorded");
-    }
+    audit(&state, &key, "rule.snooze", &snooze.rule, &detail).await;
     Ok((StatusCode::CREATED, Json(snooze)))
 }
 
@@ -104,10 +99,6 @@ pub async fn end(
     if !state.store.end_snooze(&key.tenant_id, &id).await? {
         return Err(ApiError::NotFound("no such snooze".into()));
     }
-    let actor = format!("api key {}", key.key_id);
-    if let Err(err) = state.store.record_audit(&actor, Some(&key.tenant_id), "rule.snooze_end", &id, "").await
-    {
-        tracing::error!(error = %err, "audit entry not recorded");
-    }
+    audit(&state, &key, "rule.snooze_end", &id, "").await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -114,9 +114,8 @@ pub async fn erase(
         "{} events, {} device links, {} visitors removed",
         removed.events, removed.device_links, removed.visitors
     );
-    let actor = format!("api key {}", key.key_id);
     let reference = doorman_store::erasure::erasure_reference(&key.tenant_id, &user);
-    state.store.record_audit(&actor, Some(&key.tenant_id), "user.erase", &reference, &detail).await?;
+    state.store.record_audit(&key.actor(), Some(&key.tenant_id), "user.erase", &reference, &detail).await?;
     tracing::info!(tenant = %key.tenant_id, events = removed.events, "user erased");
     Ok(Json(ErasureResponse { user: user.trim().to_string(), removed }))
 }

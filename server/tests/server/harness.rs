@@ -131,6 +131,22 @@ impl TestApp {
         (status, res.json().await.unwrap_or(Value::Null))
     }
 
+    /// Calls an `/api/v1` route with `key` and an optional JSON body.
+    pub async fn api(
+        &self,
+        key: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self.http.request(method, self.url(path)).header("x-api-key", key);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let res = req.send().await.unwrap();
+        (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
+    }
+
     pub async fn ingest(&self, body: &Value) -> (u16, Value) {
         self.ingest_raw(Some(&self.api_key), serde_json::to_vec(body).unwrap()).await
     }

@@ -140,27 +140,12 @@ async fn client_admins_manage_their_own_lists_only() {
     assert!(audit.contains("list.block.add") && audit.contains("list.remove"), "{audit}");
 }
 
-async fn call(
-    app: &TestApp,
-    key: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = app.http.request(method, app.url(path)).header("x-api-key", key);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let res = req.send().await.unwrap();
-    (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
-}
-
 #[tokio::test]
 async fn a_backend_blocks_a_network_for_an_hour_through_the_api() {
     use reqwest::Method;
     let app = TestApp::start().await;
     let key = app.api_key.clone();
-    let (status, entry) = call(&app, &key, Method::POST, "/api/v1/lists", Some(json!({
+    let (status, entry) = app.api(&key, Method::POST, "/api/v1/lists", Some(json!({
         "action": "block", "kind": "asn", "value": "AS14061", "reason": "scraping wave", "expiresInSeconds": 3600
     }))).await;
     assert_eq!(status, 201, "{entry}");
@@ -172,19 +157,19 @@ async fn a_backend_blocks_a_network_for_an_hour_through_the_api() {
     let (_, body) = app.ingest(&signup("a@example.org", "198.51.100.7")).await;
     assert_eq!(body["listMatch"], json!({"action": "block", "kind": "asn", "value": "14061"}), "{body}");
     assert_eq!(body["decision"], "BLOCK");
-    let (status, _) = call(
-        &app,
-        &key,
-        Method::POST,
-        "/api/v1/lists",
-        Some(json!({"action": "block", "kind": "country", "value": "fr"})),
-    )
-    .await;
+    let (status, _) = app
+        .api(
+            &key,
+            Method::POST,
+            "/api/v1/lists",
+            Some(json!({"action": "block", "kind": "country", "value": "fr"})),
+        )
+        .await;
     assert_eq!(status, 201);
     let (_, body) = app.ingest(&signup("b@example.org", "81.2.3.4")).await;
     assert_eq!(body["listMatch"]["value"], "FR", "{body}");
 
-    let (status, page) = call(&app, &key, Method::GET, "/api/v1/lists?kind=asn", None).await;
+    let (status, page) = app.api(&key, Method::GET, "/api/v1/lists?kind=asn", None).await;
     assert_eq!((status, page["total"].as_i64()), (200, Some(1)), "{page}");
     assert_eq!(page["entries"][0]["expiresAt"], expires);
 
@@ -198,19 +183,19 @@ async fn a_backend_blocks_a_network_for_an_hour_through_the_api() {
             422,
         ),
     ] {
-        let (status, answer) = call(&app, &key, Method::POST, "/api/v1/lists", Some(body.clone())).await;
+        let (status, answer) = app.api(&key, Method::POST, "/api/v1/lists", Some(body.clone())).await;
         assert_eq!(status, code, "{body} → {answer}");
     }
 
     // Another tenant's key neither sees nor removes the entry.
     let globex = app.store.create_tenant("globex", "Globex").await.unwrap();
     let (_, globex_key) = app.store.create_api_key(&globex.id, "k").await.unwrap();
-    let (_, theirs) = call(&app, &globex_key, Method::GET, "/api/v1/lists", None).await;
+    let (_, theirs) = app.api(&globex_key, Method::GET, "/api/v1/lists", None).await;
     assert_eq!(theirs["total"], 0);
-    let (status, _) = call(&app, &globex_key, Method::DELETE, "/api/v1/lists/asn/AS14061", None).await;
+    let (status, _) = app.api(&globex_key, Method::DELETE, "/api/v1/lists/asn/AS14061", None).await;
     assert_eq!(status, 404);
 
-    let (status, _) = call(&app, &key, Method::DELETE, "/api/v1/lists/asn/AS14061", None).await;
+    let (status, _) = app.api(&key, Method::DELETE, "/api/v1/lists/asn/AS14061", None).await;
     assert_eq!(status, 204);
     let (_, body) = app.ingest(&signup("c@example.org", "198.51.100.8")).await;
     assert!(body["listMatch"].is_null(), "{body}");
@@ -231,7 +216,7 @@ async fn a_backend_snoozes_a_rule_for_an_address_through_the_api() {
     use reqwest::Method;
     let app = TestApp::start().await;
     let key = app.api_key.clone();
-    let (status, snooze) = call(&app, &key, Method::POST, "/api/v1/snoozes", Some(json!({
+    let (status, snooze) = app.api(&key, Method::POST, "/api/v1/snoozes", Some(json!({
         "rule": "HIGH_RISK_ASN", "kind": "ip", "value": "198.51.100.7", "reason": "office egress", "durationSeconds": 86400
     }))).await;
     assert_eq!(status, 201, "{snooze}");
@@ -242,13 +227,13 @@ async fn a_backend_snoozes_a_rule_for_an_address_through_the_api() {
     let (_, body) = app.ingest(&signup("b@example.org", "198.51.100.8")).await;
     assert!(fired(&body).contains(&"HIGH_RISK_ASN".to_string()), "another address is not snoozed: {body}");
 
-    let (_, live) = call(&app, &key, Method::GET, "/api/v1/snoozes", None).await;
+    let (_, live) = app.api(&key, Method::GET, "/api/v1/snoozes", None).await;
     assert_eq!(live[0]["id"], snooze["id"]);
     let globex = app.store.create_tenant("globex", "Globex").await.unwrap();
     let (_, globex_key) = app.store.create_api_key(&globex.id, "k").await.unwrap();
     let path = format!("/api/v1/snoozes/{}", snooze["id"].as_str().unwrap());
-    assert_eq!(call(&app, &globex_key, Method::DELETE, &path, None).await.0, 404);
-    assert_eq!(call(&app, &key, Method::DELETE, &path, None).await.0, 204);
+    assert_eq!(app.api(&globex_key, Method::DELETE, &path, None).await.0, 404);
+    assert_eq!(app.api(&key, Method::DELETE, &path, None).await.0, 204);
     let (_, body) = app.ingest(&signup("c@example.org", "198.51.100.7")).await;
     assert!(fired(&body).contains(&"HIGH_RISK_ASN".to_string()), "{body}");
 }

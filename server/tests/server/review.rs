@@ -16,21 +16,6 @@ async fn challenge_whatever_scores(app: &TestApp, tenant_id: &str) {
     app.store.set_tenant_overrides(tenant_id, &overrides).await.unwrap();
 }
 
-async fn api(
-    app: &TestApp,
-    key: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = app.http.request(method, app.url(path)).header("x-api-key", key);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let res = req.send().await.unwrap();
-    (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
-}
-
 #[tokio::test]
 async fn a_back_office_lists_the_queue_and_decides_items() {
     let app = TestApp::start().await;
@@ -48,7 +33,7 @@ async fn a_back_office_lists_the_queue_and_decides_items() {
     assert_eq!(allowed["decision"], "ALLOW", "{allowed}");
 
     let key = app.api_key.clone();
-    let (status, page) = api(&app, &key, reqwest::Method::GET, "/api/v1/review?limit=2", None).await;
+    let (status, page) = app.api(&key, reqwest::Method::GET, "/api/v1/review?limit=2", None).await;
     assert_eq!(status, 200, "{page}");
     let listed: Vec<&str> =
         page["items"].as_array().unwrap().iter().map(|i| i["eventId"].as_str().unwrap()).collect();
@@ -56,60 +41,55 @@ async fn a_back_office_lists_the_queue_and_decides_items() {
     assert_eq!(page["counts"]["total"], 3);
     let cursor = page["nextCursor"].as_str().unwrap();
     let (_, rest) =
-        api(&app, &key, reqwest::Method::GET, &format!("/api/v1/review?limit=2&cursor={cursor}"), None).await;
+        app.api(&key, reqwest::Method::GET, &format!("/api/v1/review?limit=2&cursor={cursor}"), None).await;
     assert_eq!(rest["items"][0]["eventId"], challenged[2].as_str());
     assert!(rest["nextCursor"].is_null());
     let (_, by_rule) =
-        api(&app, &key, reqwest::Method::GET, "/api/v1/review?rule=DISPOSABLE_EMAIL", None).await;
+        app.api(&key, reqwest::Method::GET, "/api/v1/review?rule=DISPOSABLE_EMAIL", None).await;
     assert_eq!(by_rule["counts"]["total"], 3);
 
     let decide = |id: &str| format!("/api/v1/review/{id}");
-    let (status, event) = api(
-        &app,
-        &key,
-        reqwest::Method::POST,
-        &decide(&challenged[0]),
-        Some(json!({"decision": "FRAUD", "comment": "farm of mailinator signups"})),
-    )
-    .await;
+    let (status, event) = app
+        .api(
+            &key,
+            reqwest::Method::POST,
+            &decide(&challenged[0]),
+            Some(json!({"decision": "FRAUD", "comment": "farm of mailinator signups"})),
+        )
+        .await;
     assert_eq!(status, 200, "{event}");
     assert_eq!(event["label"], "FRAUD");
-    let (status, again) =
-        api(&app, &key, reqwest::Method::POST, &decide(&challenged[0]), Some(json!({"decision": "LEGIT"})))
-            .await;
+    let (status, again) = app
+        .api(&key, reqwest::Method::POST, &decide(&challenged[0]), Some(json!({"decision": "LEGIT"})))
+        .await;
     assert_eq!((status, again["error"]["code"].as_str()), (409, Some("conflict")), "{again}");
-    let (status, not_queued) = api(
-        &app,
-        &key,
-        reqwest::Method::POST,
-        &decide(allowed["eventId"].as_str().unwrap()),
-        Some(json!({"decision": "LEGIT"})),
-    )
-    .await;
+    let (status, not_queued) = app
+        .api(
+            &key,
+            reqwest::Method::POST,
+            &decide(allowed["eventId"].as_str().unwrap()),
+            Some(json!({"decision": "LEGIT"})),
+        )
+        .await;
     assert_eq!(status, 409, "{not_queued}");
-    let (status, bad) =
-        api(&app, &key, reqwest::Method::POST, &decide(&challenged[1]), Some(json!({"decision": "MAYBE"})))
-            .await;
+    let (status, bad) = app
+        .api(&key, reqwest::Method::POST, &decide(&challenged[1]), Some(json!({"decision": "MAYBE"})))
+        .await;
     assert_eq!(status, 422, "{bad}");
-    let (status, _) = api(&app, &key, reqwest::Method::GET, "/api/v1/review?limit=0", None).await;
+    let (status, _) = app.api(&key, reqwest::Method::GET, "/api/v1/review?limit=0", None).await;
     assert_eq!(status, 422);
-    let (status, _) = api(&app, &key, reqwest::Method::GET, "/api/v1/review?rule=x%25", None).await;
+    let (status, _) = app.api(&key, reqwest::Method::GET, "/api/v1/review?rule=x%25", None).await;
     assert_eq!(status, 422);
 
     // Another tenant neither sees nor decides Acme's items.
-    let (_, theirs) = api(&app, &globex_key, reqwest::Method::GET, "/api/v1/review", None).await;
+    let (_, theirs) = app.api(&globex_key, reqwest::Method::GET, "/api/v1/review", None).await;
     assert_eq!(theirs["counts"]["total"], 0, "{theirs}");
-    let (status, _) = api(
-        &app,
-        &globex_key,
-        reqwest::Method::POST,
-        &decide(&challenged[1]),
-        Some(json!({"decision": "LEGIT"})),
-    )
-    .await;
+    let (status, _) = app
+        .api(&globex_key, reqwest::Method::POST, &decide(&challenged[1]), Some(json!({"decision": "LEGIT"})))
+        .await;
     assert_eq!(status, 404);
 
-    let (_, left) = api(&app, &key, reqwest::Method::GET, "/api/v1/review", None).await;
+    let (_, left) = app.api(&key, reqwest::Method::GET, "/api/v1/review", None).await;
     assert_eq!(left["counts"]["total"], 2);
     let audit = app
         .store
