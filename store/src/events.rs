@@ -64,6 +64,11 @@ pub enum Scope<'a> {
     Tenant(&'a str),
 }
 
+/// The codes of the rules that fired, from an event's `triggered_rules` column.
+pub fn rule_codes(triggered: &str) -> impl Iterator<Item = &str> {
+    triggered.split(',').filter(|c| !c.is_empty())
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct EventSummary {
     pub tenant_id: String,

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::db::with_pool;
+use crate::events::rule_codes;
 use crate::{Result, Store, StoreError};
 
 /// Scores are counted in bands this wide; the last band holds everything above.
@@ -55,10 +56,6 @@ pub struct Overview {
     pub score_bands: Vec<i64>,
     /// Rules that fired on labeled events, most labeled first (labels of any time).
     pub precision: Vec<RulePrecision>,
-}
-
-fn rules(triggered: &str) -> impl Iterator<Item = &str> {
-    triggered.split(',').filter(|c| !c.is_empty())
 }
 
 impl Store {
@@ -116,7 +113,7 @@ impl Store {
         }
         let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
         for (triggered, n) in &fired {
-            for code in rules(triggered) {
+            for code in rule_codes(triggered) {
                 *counts.entry(code).or_default() += n;
             }
         }
@@ -127,7 +124,7 @@ impl Store {
 
         let mut precision: BTreeMap<&str, RulePrecision> = BTreeMap::new();
         for (triggered, label, n) in &labeled {
-            for code in rules(triggered) {
+            for code in rule_codes(triggered) {
                 let entry = precision
                     .entry(code)
                     .or_insert_with(|| RulePrecision { code: code.to_string(), ..RulePrecision::default() });

@@ -10,7 +10,7 @@ pub const PAGE_SIZE: i64 = 50;
 #[cfg(feature = "ssr")]
 pub(super) fn row(e: doorman_store::events::EventSummary) -> EventRow {
     EventRow {
-        triggered_rules: e.triggered_rules.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+        triggered_rules: doorman_store::events::rule_codes(&e.triggered_rules).map(str::to_string).collect(),
         id: e.id,
         tenant_slug: e.tenant_slug,
         event_type: e.event_type,

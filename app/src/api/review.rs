@@ -77,6 +77,7 @@ pub async fn review_queue(
 ) -> Result<ReviewQueueView, ServerFnError> {
     use super::guard::{context, require_client_admin, store_error};
     use crate::model::{EventRow, ReviewCountsView, ReviewItemView};
+    use doorman_store::events::rule_codes;
     use doorman_store::now_ms;
     let (admin, tenant_id) = require_client_admin().await?;
     let store = &context()?.store;
@@ -109,12 +110,7 @@ pub async fn review_queue(
                     risk_score: i.risk_score,
                     risk_band: String::new(),
                     decision: i.decision,
-                    triggered_rules: i
-                        .triggered_rules
-                        .split(',')
-                        .filter(|r| !r.is_empty())
-                        .map(str::to_string)
-                        .collect(),
+                    triggered_rules: rule_codes(&i.triggered_rules).map(str::to_string).collect(),
                 },
                 assignee: i.assignee,
                 claimed_until: i.claimed_until,

@@ -45,10 +45,7 @@ pub struct VisitorEvent {
 impl From<EventSummary> for VisitorEvent {
     fn from(e: EventSummary) -> Self {
         VisitorEvent {
-            triggered_rules: e
-                .triggered_rules
-                .split(',')
-                .filter(|c| !c.is_empty())
+            triggered_rules: doorman_store::events::rule_codes(&e.triggered_rules)
                 .map(str::to_string)
                 .collect(),
             event_id: e.id,
