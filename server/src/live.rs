@@ -9,10 +9,11 @@
 //! writes a second, and a page that reads nothing costs nothing once its socket is full.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use app::auth::{admin_from_headers, session_token};
-use app::live::Subscription;
+use app::live::{Published, Subscription};
 use app::model::LiveUpdate;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -72,9 +73,10 @@ struct Follower {
 /// What a page is sent in one message.
 #[derive(Default)]
 struct Batch {
-    /// Events' JSON, oldest first, the newest [`MAX_EVENTS`] kept.
-    events: std::collections::VecDeque<String>,
-    review: Option<String>,
+    /// Events, oldest first, the newest [`MAX_EVENTS`] kept: shared with the other pages,
+    /// their JSON written once.
+    events: std::collections::VecDeque<Arc<Published>>,
+    review: Option<Arc<Published>>,
     missed: u64,
 }
 
@@ -84,28 +86,26 @@ impl Batch {
     }
 
     fn message(self) -> Event {
-        let mut parts: Vec<String> = Vec::with_capacity(self.events.len() + 2);
-        if self.missed > 0 {
-            parts.push(serde_json::to_string(&LiveUpdate::Missed { count: self.missed }).unwrap_or_default());
-        }
-        parts.extend(self.events);
-        parts.extend(self.review);
+        let missed = (self.missed > 0)
+            .then(|| serde_json::to_string(&LiveUpdate::Missed { count: self.missed }).unwrap_or_default());
+        let published = self.events.iter().chain(&self.review).map(|p| p.json.as_str());
+        let parts: Vec<&str> = missed.as_deref().into_iter().chain(published).collect();
         Event::default().data(format!("[{}]", parts.join(",")))
     }
 }
 
 impl Follower {
-    fn add(&self, batch: &mut Batch, published: &app::live::Published) {
+    fn add(&self, batch: &mut Batch, published: Arc<Published>) {
         if self.tenant.as_ref().is_some_and(|t| *t != published.tenant_id) {
             return;
         }
         if published.review {
-            batch.review = Some(published.json.clone());
+            batch.review = Some(published);
         } else {
             if batch.events.len() == MAX_EVENTS {
                 batch.events.pop_front();
             }
-            batch.events.push_back(published.json.clone());
+            batch.events.push_back(published);
         }
     }
 
@@ -115,7 +115,7 @@ impl Follower {
             let mut batch = Batch::default();
             tokio::select! {
                 received = self.subscription.receiver.recv() => match received {
-                    Ok(published) => self.add(&mut batch, &published),
+                    Ok(published) => self.add(&mut batch, published),
                     Err(RecvError::Lagged(count)) => batch.missed += count,
                     Err(RecvError::Closed) => return None,
                 },
@@ -130,7 +130,7 @@ impl Follower {
             tokio::time::sleep(BATCH_WINDOW).await;
             loop {
                 match self.subscription.receiver.try_recv() {
-                    Ok(published) => self.add(&mut batch, &published),
+                    Ok(published) => self.add(&mut batch, published),
                     Err(TryRecvError::Lagged(count)) => batch.missed += count,
                     Err(TryRecvError::Empty) => break,
                     Err(TryRecvError::Closed) => return None,
