@@ -55,6 +55,16 @@ pub struct Limits {
     pub sms_per_range_per_hour: u32,
     pub resets_per_device_per_hour: u32,
     pub resets_per_user_per_hour: u32,
+    /// Distinct IP addresses one device may be seen from in an hour.
+    pub ips_per_device_per_hour: u32,
+    /// Distinct countries one device may be seen in over 24 hours.
+    pub countries_per_device_per_day: u32,
+    /// Distinct devices one IP address may be seen with in an hour.
+    pub devices_per_ip_per_hour: u32,
+    /// Distinct devices that may give emails of one domain in an hour.
+    pub devices_per_email_domain_per_hour: u32,
+    /// Events one IP address may send in 5 minutes.
+    pub events_per_ip_per_5_minutes: u32,
 }
 
 impl Limits {
@@ -66,7 +76,7 @@ impl Limits {
     }
 
     /// Every count limit with its name as the API spells it.
-    pub fn counts(&self) -> [(&'static str, u32); 11] {
+    pub fn counts(&self) -> [(&'static str, u32); 16] {
         [
             ("accountsPerDevice", self.accounts_per_device),
             ("accountsPerIp", self.accounts_per_ip),
@@ -79,6 +89,11 @@ impl Limits {
             ("smsPerRangePerHour", self.sms_per_range_per_hour),
             ("resetsPerDevicePerHour", self.resets_per_device_per_hour),
             ("resetsPerUserPerHour", self.resets_per_user_per_hour),
+            ("ipsPerDevicePerHour", self.ips_per_device_per_hour),
+            ("countriesPerDevicePerDay", self.countries_per_device_per_day),
+            ("devicesPerIpPerHour", self.devices_per_ip_per_hour),
+            ("devicesPerEmailDomainPerHour", self.devices_per_email_domain_per_hour),
+            ("eventsPerIpPer5Minutes", self.events_per_ip_per_5_minutes),
         ]
     }
 }
@@ -100,6 +115,16 @@ impl Default for Limits {
             sms_per_range_per_hour: 10,
             resets_per_device_per_hour: 3,
             resets_per_user_per_hour: 3,
+            // A phone moves between Wi-Fi and mobile networks; five addresses in an hour is
+            // a proxy rotating.
+            ips_per_device_per_hour: 5,
+            // A flight crosses one border in a day; a third country is a VPN hopping.
+            countries_per_device_per_day: 2,
+            // The address and domain limits depend on the tenant's users (an office, a
+            // campus, a company's own domain): their rules are off until a tenant turns them on.
+            devices_per_ip_per_hour: 20,
+            devices_per_email_domain_per_hour: 20,
+            events_per_ip_per_5_minutes: 30,
         }
     }
 }
@@ -125,12 +150,19 @@ pub enum RuleMode {
 }
 
 impl RuleOverride {
-    /// The mode these settings give: off wins over shadow, which wins over on.
+    /// The mode these settings give a rule that is on by default: off wins over shadow,
+    /// which wins over on.
     pub fn mode(&self) -> RuleMode {
+        self.mode_over(RuleMode::Enabled)
+    }
+
+    /// The mode these settings give a rule whose own default is `default`.
+    pub fn mode_over(&self, default: RuleMode) -> RuleMode {
         match (self.enabled, self.shadow) {
             (Some(false), _) => RuleMode::Disabled,
             (_, Some(true)) => RuleMode::Shadow,
-            _ => RuleMode::Enabled,
+            (Some(true), _) => RuleMode::Enabled,
+            (None, _) => default,
         }
     }
 
@@ -164,13 +196,18 @@ pub struct ConfigOverrides {
     pub sms_per_range_per_hour: Option<u32>,
     pub resets_per_device_per_hour: Option<u32>,
     pub resets_per_user_per_hour: Option<u32>,
+    pub ips_per_device_per_hour: Option<u32>,
+    pub countries_per_device_per_day: Option<u32>,
+    pub devices_per_ip_per_hour: Option<u32>,
+    pub devices_per_email_domain_per_hour: Option<u32>,
+    pub events_per_ip_per_5_minutes: Option<u32>,
     /// By rule code.
     pub rules: BTreeMap<String, RuleOverride>,
 }
 
 /// Every threshold and limit an admin sets, by the name the API and the settings files use,
 /// with what the dashboard calls it, in the order it shows them.
-pub const SETTINGS: [(&str, &str); 15] = [
+pub const SETTINGS: [(&str, &str); 20] = [
     ("allowMax", "Highest score allowed"),
     ("monitorMax", "Highest score challenged (above: blocked)"),
     ("accountsPerDevice", "Signups per device in 30 days"),
@@ -186,6 +223,11 @@ pub const SETTINGS: [(&str, &str); 15] = [
     ("smsPerRangePerHour", "SMS codes per number range in an hour"),
     ("resetsPerDevicePerHour", "Password resets per device in an hour"),
     ("resetsPerUserPerHour", "Password resets per user in an hour"),
+    ("ipsPerDevicePerHour", "IP addresses per device in an hour"),
+    ("countriesPerDevicePerDay", "Countries per device in 24 hours"),
+    ("devicesPerIpPerHour", "Devices per IP in an hour"),
+    ("devicesPerEmailDomainPerHour", "Devices per email domain in an hour"),
+    ("eventsPerIpPer5Minutes", "Events per IP in 5 minutes"),
 ];
 
 /// An edit of the settings as the dashboard sends it: each setting's value (`null`: the
@@ -297,6 +339,11 @@ impl RuleConfig {
             (&mut l.sms_per_range_per_hour, o.sms_per_range_per_hour),
             (&mut l.resets_per_device_per_hour, o.resets_per_device_per_hour),
             (&mut l.resets_per_user_per_hour, o.resets_per_user_per_hour),
+            (&mut l.ips_per_device_per_hour, o.ips_per_device_per_hour),
+            (&mut l.countries_per_device_per_day, o.countries_per_device_per_day),
+            (&mut l.devices_per_ip_per_hour, o.devices_per_ip_per_hour),
+            (&mut l.devices_per_email_domain_per_hour, o.devices_per_email_domain_per_hour),
+            (&mut l.events_per_ip_per_5_minutes, o.events_per_ip_per_5_minutes),
         ] {
             *limit = tenant.unwrap_or(*limit);
         }

@@ -17,5 +17,6 @@ pub mod lists;
 pub mod reputation;
 pub mod rules;
 pub mod score;
+pub mod velocity;
 
 pub use error::EngineError;

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::geo::CountryPlaces;
+use crate::velocity::Velocity;
 
 fn is_zero(n: &u32) -> bool {
     *n == 0
@@ -23,6 +24,9 @@ pub struct Linkage {
     /// of its snooze (epoch ms).
     #[serde(skip)]
     pub snoozes: Vec<(String, i64)>,
+    /// Reported on its own as `derivedSignals.velocity`.
+    #[serde(skip)]
+    pub velocity: Velocity,
     /// Distinct users other than this event's user ever seen on this device.
     pub other_users_on_device: u32,
     /// Distinct users other than this event's user with a SIGNUP on this device in 30 days.

@@ -1,7 +1,7 @@
 //! The rule catalog: every rule's code, label, default weight, the event types it applies
 //! to, and how it decides. Codes are a public contract: never rename one once shipped.
 
-use crate::config::Limits;
+use crate::config::{Limits, RuleMode};
 use crate::derive::behavior_thresholds as bt;
 use crate::derive::Signals;
 use crate::input::{EventType, IngestRequest};
@@ -31,6 +31,8 @@ pub struct RuleDef {
     pub default_weight: i32,
     /// `None`: every event type.
     pub applies_to: Option<&'static [EventType]>,
+    /// On, or off until a tenant turns it on (limits that depend on the tenant's users).
+    pub default_mode: RuleMode,
     pub evaluate: fn(&RuleContext) -> Verdict,
 }
 
@@ -65,8 +67,12 @@ fn plural(n: u32, one: &str, many: &str) -> String {
 }
 
 /// The verdict of a count rule: `stored` earlier ones plus this event, against `limit`.
-fn over_limit(stored: u32, limit: u32, (one, many): (&str, &str), scope: &str) -> Verdict {
-    let count = stored.saturating_add(1);
+fn over_limit(stored: u32, limit: u32, noun: (&str, &str), scope: &str) -> Verdict {
+    within(stored.saturating_add(1), limit, noun, scope)
+}
+
+/// The verdict of a velocity count, which already includes this event, against `limit`.
+fn within(count: u32, limit: u32, (one, many): (&str, &str), scope: &str) -> Verdict {
     verdict(count > limit, format!("{} {scope} (limit {limit})", plural(count, one, many)))
 }
 
@@ -96,6 +102,10 @@ const ACCOUNTS: (&str, &str) = ("account", "accounts");
 const SIGNUPS: (&str, &str) = ("signup", "signups");
 const SMS_CODES: (&str, &str) = ("SMS code", "SMS codes");
 const RESETS: (&str, &str) = ("password reset", "password resets");
+const IPS: (&str, &str) = ("IP address", "IP addresses");
+const COUNTRIES: (&str, &str) = ("country", "countries");
+const DEVICES: (&str, &str) = ("device", "devices");
+const EVENTS: (&str, &str) = ("event", "events");
 
 /// Whether the event names the user it is about (see the store's user key).
 fn has_user(ctx: &RuleContext) -> bool {
@@ -206,6 +216,7 @@ static CATALOG: &[RuleDef] = &[
         label: "Automated browser detected",
         default_weight: 120,
         applies_to: None,
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| {
             on_reasons(&ctx.signals.device.bot_reasons, "no automation traces", "automation traces")
         },
@@ -215,6 +226,7 @@ static CATALOG: &[RuleDef] = &[
         label: "Browser properties tampered with",
         default_weight: 120,
         applies_to: None,
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| {
             on_reasons(
                 &ctx.signals.device.tampering_reasons,
@@ -228,6 +240,7 @@ static CATALOG: &[RuleDef] = &[
         label: "No device signals",
         default_weight: 50,
         applies_to: None,
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| {
             flag(
                 !ctx.signals.device.has_any_device_signals,
@@ -241,6 +254,7 @@ static CATALOG: &[RuleDef] = &[
         label: "Collector payload replayed",
         default_weight: 120,
         applies_to: None,
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| {
             flag(
                 ctx.linkage.payload_seen_before,
@@ -254,6 +268,7 @@ static CATALOG: &[RuleDef] = &[
         label: "Device reused across accounts",
         default_weight: 60,
         applies_to: None,
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| {
             let users = ctx.linkage.other_users_on_device;
             if has_user(ctx) {
@@ -273,6 +288,7 @@ static CATALOG: &[RuleDef] = &[
         label: "Too many accounts on this device",
         default_weight: 120,
         applies_to: Some(SIGNUP),
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| {
             let l = ctx.linkage;
             over_limit(
@@ -288,6 +304,7 @@ static CATALOG: &[RuleDef] = &[
         label: "Too many accounts from this IP",
         default_weight: 25,
         applies_to: Some(SIGNUP),
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| {
             let l = ctx.linkage;
             with_ip(ctx, || {
@@ -305,6 +322,7 @@ static CATALOG: &[RuleDef] = &[
         label: "Rapid signups from this IP",
         default_weight: 40,
         applies_to: Some(SIGNUP),
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| {
             let l = ctx.linkage;
             with_ip(ctx, || {
@@ -322,6 +340,7 @@ static CATALOG: &[RuleDef] = &[
         label: "Rapid signups from this device",
         default_weight: 50,
         applies_to: Some(SIGNUP),
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| {
             let l = ctx.linkage;
             over_limit(
@@ -337,6 +356,7 @@ static CATALOG: &[RuleDef] = &[
         label: "Email alias of an existing account",
         default_weight: 30,
         applies_to: Some(SIGNUP),
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| {
             let others = ctx.linkage.other_users_with_email;
             match &ctx.signals.email.normalized {
@@ -357,6 +377,7 @@ static CATALOG: &[RuleDef] = &[
         label: "Login from a device new to this user",
         default_weight: 30,
         applies_to: Some(LOGIN),
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| {
             let l = ctx.linkage;
             with_user(ctx, || match (l.device_known_for_user, l.other_devices_of_user) {
@@ -377,6 +398,7 @@ static CATALOG: &[RuleDef] = &[
         label: "Impossible travel since the last login",
         default_weight: 60,
         applies_to: Some(LOGIN),
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| with_user(ctx, || impossible_travel(ctx)),
     },
     RuleDef {
@@ -384,6 +406,7 @@ static CATALOG: &[RuleDef] = &[
         label: "Credential stuffing",
         default_weight: 120,
         applies_to: Some(LOGIN),
+        default_mode: RuleMode::Enabled,
         evaluate: credential_stuffing,
     },
     RuleDef {
@@ -391,6 +414,7 @@ static CATALOG: &[RuleDef] = &[
         label: "Too many SMS codes for this device",
         default_weight: 120,
         applies_to: Some(SMS_OTP),
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| {
             over_limit(
                 ctx.linkage.sms_on_device_24h,
@@ -405,6 +429,7 @@ static CATALOG: &[RuleDef] = &[
         label: "Too many SMS codes to one number range",
         default_weight: 80,
         applies_to: Some(SMS_OTP),
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| match &ctx.signals.phone.range {
             Some(range) => over_limit(
                 ctx.linkage.sms_on_range_1h,
@@ -420,6 +445,7 @@ static CATALOG: &[RuleDef] = &[
         label: "SMS to a high-risk destination",
         default_weight: 60,
         applies_to: Some(SMS_OTP),
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| match &ctx.signals.phone.high_risk_prefix {
             Some(prefix) => verdict(true, format!("{prefix} is on the premium-rate and high-risk list")),
             None => verdict(false, "destination not on the high-risk list"),
@@ -430,6 +456,7 @@ static CATALOG: &[RuleDef] = &[
         label: "Another trial already started on this device",
         default_weight: 120,
         applies_to: Some(TRIAL_START),
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| {
             let others = ctx.linkage.other_trial_users_on_device;
             verdict(
@@ -446,6 +473,7 @@ static CATALOG: &[RuleDef] = &[
         label: "Referrer and referee share a device",
         default_weight: 120,
         applies_to: Some(REFERRAL),
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| {
             let referrer = ctx.req.referrer_user_id.as_deref().unwrap_or("").trim();
             let same_user = ctx.req.external_user_id.as_deref().map(str::trim) == Some(referrer);
@@ -463,6 +491,7 @@ static CATALOG: &[RuleDef] = &[
         label: "Device already referred another account",
         default_weight: 60,
         applies_to: Some(REFERRAL),
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| {
             let others = ctx.linkage.other_referrals_on_device;
             verdict(
@@ -479,6 +508,7 @@ static CATALOG: &[RuleDef] = &[
         label: "Promo code already redeemed on this device",
         default_weight: 120,
         applies_to: Some(PROMO_REDEEM),
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| {
             let others = ctx.linkage.other_promo_users_on_device;
             verdict(
@@ -495,6 +525,7 @@ static CATALOG: &[RuleDef] = &[
         label: "Rapid password resets from this device",
         default_weight: 60,
         applies_to: Some(PASSWORD_RESET),
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| {
             over_limit(
                 ctx.linkage.resets_on_device_1h,
@@ -509,6 +540,7 @@ static CATALOG: &[RuleDef] = &[
         label: "Rapid password resets for this user",
         default_weight: 60,
         applies_to: Some(PASSWORD_RESET),
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| {
             with_user(ctx, || {
                 over_limit(
@@ -521,10 +553,81 @@ static CATALOG: &[RuleDef] = &[
         },
     },
     RuleDef {
+        code: "DEVICE_IP_VELOCITY",
+        label: "Device hopping between IP addresses",
+        default_weight: 30,
+        applies_to: None,
+        default_mode: RuleMode::Enabled,
+        evaluate: |ctx| {
+            let ips = ctx.linkage.velocity.ips_per_visitor.hour;
+            with_ip(ctx, || {
+                within(ips, ctx.limits.ips_per_device_per_hour, IPS, "on this device in the last hour")
+            })
+        },
+    },
+    RuleDef {
+        code: "DEVICE_COUNTRY_VELOCITY",
+        label: "Device seen in several countries",
+        default_weight: 40,
+        applies_to: None,
+        default_mode: RuleMode::Enabled,
+        evaluate: |ctx| {
+            if ctx.signals.ip.country.is_none() {
+                return verdict(false, "no country for this IP");
+            }
+            let countries = ctx.linkage.velocity.countries_per_visitor.day;
+            within(countries, ctx.limits.countries_per_device_per_day, COUNTRIES, "on this device in 24 hours")
+        },
+    },
+    RuleDef {
+        code: "IP_DEVICE_VELOCITY",
+        label: "Many devices behind one IP",
+        default_weight: 30,
+        applies_to: None,
+        default_mode: RuleMode::Disabled,
+        evaluate: |ctx| match ctx.linkage.velocity.visitors_per_ip {
+            Some(w) => within(w.hour, ctx.limits.devices_per_ip_per_hour, DEVICES, "from this IP in the last hour"),
+            None => verdict(false, "no IP address given"),
+        },
+    },
+    RuleDef {
+        code: "EMAIL_DOMAIN_DEVICE_VELOCITY",
+        label: "Many devices using one email domain",
+        default_weight: 30,
+        applies_to: None,
+        default_mode: RuleMode::Disabled,
+        evaluate: |ctx| match ctx.linkage.velocity.visitors_per_email_domain {
+            Some(w) => within(
+                w.hour,
+                ctx.limits.devices_per_email_domain_per_hour,
+                DEVICES,
+                "with this email domain in the last hour",
+            ),
+            None => verdict(false, "no email given"),
+        },
+    },
+    RuleDef {
+        code: "IP_EVENT_VELOCITY",
+        label: "Burst of events from one IP",
+        default_weight: 30,
+        applies_to: None,
+        default_mode: RuleMode::Disabled,
+        evaluate: |ctx| match ctx.linkage.velocity.events_per_ip {
+            Some(w) => within(
+                w.five_minutes,
+                ctx.limits.events_per_ip_per_5_minutes,
+                EVENTS,
+                "from this IP in 5 minutes",
+            ),
+            None => verdict(false, "no IP address given"),
+        },
+    },
+    RuleDef {
         code: "DISPOSABLE_EMAIL",
         label: "Disposable email",
         default_weight: 30,
         applies_to: None,
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| {
             let email = &ctx.signals.email;
             match (&email.domain, email.disposable) {
@@ -541,6 +644,7 @@ static CATALOG: &[RuleDef] = &[
         label: "Random-looking email address",
         default_weight: 15,
         applies_to: None,
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| {
             let email = &ctx.signals.email;
             match email.normalized {
@@ -555,6 +659,7 @@ static CATALOG: &[RuleDef] = &[
         label: "TOR exit node",
         default_weight: 60,
         applies_to: None,
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| flag(ctx.signals.ip.tor_exit, "the IP is a known TOR exit", "not a known TOR exit"),
     },
     RuleDef {
@@ -562,6 +667,7 @@ static CATALOG: &[RuleDef] = &[
         label: "Hosting or VPN network",
         default_weight: 25,
         applies_to: None,
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| {
             let ip = &ctx.signals.ip;
             let network = match (ip.asn, &ip.as_organization) {
@@ -581,6 +687,7 @@ static CATALOG: &[RuleDef] = &[
         label: "Time zone does not match IP country",
         default_weight: 20,
         applies_to: None,
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| {
             let country = ctx.signals.ip.country.as_deref().unwrap_or("?");
             let zone = ctx.req.device.as_ref().and_then(|d| d.timezone.as_deref()).unwrap_or("?");
@@ -596,6 +703,7 @@ static CATALOG: &[RuleDef] = &[
         label: "No pointer or touch activity",
         default_weight: 25,
         applies_to: None,
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| {
             let b = &ctx.signals.behavior;
             if !b.present {
@@ -614,6 +722,7 @@ static CATALOG: &[RuleDef] = &[
         label: "Machine-like pointer movement",
         default_weight: 40,
         applies_to: None,
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| {
             let b = &ctx.signals.behavior;
             if b.pointer_points < bt::MIN_POINTS_FOR_SHAPE {
@@ -635,6 +744,7 @@ static CATALOG: &[RuleDef] = &[
         label: "Keys typed through an automation protocol",
         default_weight: 100,
         applies_to: None,
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| {
             on_reasons(
                 &ctx.signals.behavior.scripted_keys,
@@ -648,6 +758,7 @@ static CATALOG: &[RuleDef] = &[
         label: "Pointer driven through an automation protocol",
         default_weight: 100,
         applies_to: None,
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| {
             on_reasons(
                 &ctx.signals.behavior.scripted_pointer,
@@ -661,6 +772,7 @@ static CATALOG: &[RuleDef] = &[
         label: "Submitted without any real input",
         default_weight: 80,
         applies_to: None,
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| match ctx.signals.behavior.trusted_inputs {
             Some(0) => verdict(true, "not one key, pointer or touch event from the user"),
             Some(n) => verdict(false, plural(n, "input event", "input events")),
@@ -673,6 +785,7 @@ static CATALOG: &[RuleDef] = &[
         // With FAST_COMPLETION, a CHALLENGE: filled at once and without a key is a script.
         default_weight: 40,
         applies_to: None,
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| {
             let b = &ctx.signals.behavior;
             // Pasting and the browser's autofill are legitimate ways to fill a form.
@@ -692,6 +805,7 @@ static CATALOG: &[RuleDef] = &[
         label: "Machine-like typing rhythm",
         default_weight: 30,
         applies_to: None,
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| match ctx.signals.behavior.key_interval_cv {
             Some(cv) if cv < bt::UNIFORM_TYPING_CV => {
                 verdict(true, format!("key presses evenly spaced (variation {cv:.3})"))
@@ -705,6 +819,7 @@ static CATALOG: &[RuleDef] = &[
         label: "Form completed too fast",
         default_weight: 40,
         applies_to: None,
+        default_mode: RuleMode::Enabled,
         evaluate: |ctx| {
             let min = ctx.limits.min_completion_ms;
             match ctx.signals.behavior.completion_ms {

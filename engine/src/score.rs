@@ -131,7 +131,7 @@ pub fn assess(req: &IngestRequest, signals: &Signals, linkage: &Linkage, config:
         .map(|rule| {
             let tuning = config.overrides.get(rule.code).copied().unwrap_or_default();
             let weight = tuning.weight.unwrap_or(rule.default_weight);
-            let mode = tuning.mode();
+            let mode = tuning.mode_over(rule.default_mode);
             let snoozed =
                 linkage.snoozes.iter().filter(|(code, _)| code == rule.code).map(|(_, until)| *until).max();
             let (status, detail) = if mode == RuleMode::Disabled {

@@ -7,6 +7,7 @@ use doorman_engine::input::IngestRequest;
 use doorman_engine::linkage::{Linkage, PreviousLogin};
 use doorman_engine::lists::{self, domain_candidates, ListMatch};
 use doorman_engine::score::{Assessment, Decision};
+use doorman_engine::velocity::{Velocity, Windows};
 use serde::{Deserialize, Serialize};
 
 use rusqlite::types::Value as SqlValue;
@@ -21,7 +22,8 @@ use crate::visitors::{DeviceKeys, MatchMethod, VisitorMatch};
 use crate::webhooks::webhook_payload;
 use crate::{ids, Result, Store, StoreError};
 
-const HOUR_MS: i64 = 60 * 60 * 1000;
+const MINUTE_MS: i64 = 60 * 1000;
+const HOUR_MS: i64 = 60 * MINUTE_MS;
 const DAY_MS: i64 = 24 * HOUR_MS;
 const DAYS_30_MS: i64 = 30 * DAY_MS;
 
@@ -127,6 +129,8 @@ impl Store {
         let domain = signals.email.domain.as_deref().map(domain_candidates);
         let ip_key = signals.ip.address.as_deref().and_then(|ip| ip.parse().ok()).map(lists::ip_key);
         let asn = signals.ip.asn.map(|asn| asn.to_string());
+        // As the `email_domain` column derives it from the stored normalised email.
+        let email_domain = signals.email.normalized.as_deref().and_then(|e| e.split_once('@')).map(|(_, d)| d);
         let value = |param: Param| match param {
             Param::Tenant => Bound::Text(Some(tenant_id)),
             Param::Token => Bound::Text(keys.token.filter(|v| !v.is_empty())),
@@ -150,6 +154,8 @@ impl Store {
             Param::Now => Bound::Int(now),
             Param::Asn => Bound::Text(asn.as_deref()),
             Param::Country => Bound::Text(signals.ip.country.as_deref()),
+            Param::Since5m => Bound::Int(now - 5 * MINUTE_MS),
+            Param::EmailDomain => Bound::Text(email_domain),
         };
         let q = linkage::query(req.event_type);
         let row = match &self.pool {
@@ -187,6 +193,7 @@ impl Store {
         let n = |column: &str| count(counts.get(column).copied().unwrap_or(0));
         let mut linkage = Linkage {
             snoozes: Vec::new(),
+            velocity: Velocity::default(),
             other_users_on_device: n("other_users_on_device"),
             payload_seen_before: n("payload_uses") > 0,
             other_signup_users_on_device_30d: n("other_signup_users_on_device"),
@@ -213,6 +220,18 @@ impl Store {
             other_promo_users_on_device: n("other_promo_users_on_device"),
             resets_on_device_1h: n("resets_on_device_1h"),
             resets_for_user_1h: n("resets_for_user_1h"),
+        };
+        let windows = |name: &str, this: bool| {
+            Windows::including(this, ["5m", "1h", "24h"].map(|window| n(&format!("{name}_{window}"))))
+        };
+        let has_ip = signals.ip.address.is_some();
+        linkage.velocity = Velocity {
+            ips_per_visitor: windows("ips_per_visitor", has_ip),
+            countries_per_visitor: windows("countries_per_visitor", signals.ip.country.is_some()),
+            users_per_visitor: windows("users_per_visitor", !user_key.is_empty()),
+            visitors_per_ip: has_ip.then(|| windows("visitors_per_ip", true)),
+            visitors_per_email_domain: email_domain.is_some().then(|| windows("visitors_per_email_domain", true)),
+            events_per_ip: has_ip.then(|| windows("events_per_ip", true)),
         };
         let list_match = row.list_match.as_deref().and_then(parse_match);
         linkage.snoozes = row

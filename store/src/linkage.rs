@@ -38,10 +38,12 @@ pub(crate) enum Param {
     Now,
     Asn,
     Country,
+    Since5m,
+    EmailDomain,
 }
 
 impl Param {
-    const ALL: [Param; 22] = [
+    const ALL: [Param; 24] = [
         Param::Tenant,
         Param::Token,
         Param::Fingerprint,
@@ -64,6 +66,8 @@ impl Param {
         Param::Now,
         Param::Asn,
         Param::Country,
+        Param::Since5m,
+        Param::EmailDomain,
     ];
 
     fn placeholder(self) -> &'static str {
@@ -90,6 +94,8 @@ impl Param {
             Param::Now => ":now",
             Param::Asn => ":asn",
             Param::Country => ":country",
+            Param::Since5m => ":since_5m",
+            Param::EmailDomain => ":email_domain",
         }
     }
 }
@@ -272,6 +278,75 @@ const PASSWORD_RESET: &[(&str, &str)] = &[
     ),
 ];
 
+/// Velocity's windows, the name each column ends with and the placeholder of its start.
+const WINDOWS: [(&str, &str); 3] = [("5m", ":since_5m"), ("1h", ":since_1h"), ("24h", ":since_24h")];
+
+/// The velocity counts, each read over every window as `{name}_{window}`: distinct values
+/// of the stored events other than this event's own (the engine adds the event itself).
+const VELOCITY: [&str; 6] = [
+    "ips_per_visitor",
+    "countries_per_visitor",
+    "users_per_visitor",
+    "visitors_per_ip",
+    "visitors_per_email_domain",
+    "events_per_ip",
+];
+
+/// `COUNT(DISTINCT expr)` over each window, as `{name}_{window}`.
+fn distinct_per_window(name: &str, expr: &str) -> String {
+    let windows = WINDOWS.map(|(window, since)| {
+        format!("COUNT(DISTINCT CASE WHEN created_at >= {since} THEN {expr} END) AS {name}_{window}")
+    });
+    windows.join(", ")
+}
+
+/// The newest events of the last day matching `filter`, up to the cap for each event type: the
+/// visitor and address indexes order events by type before time, so each type is a range
+/// read backwards from its newest entry, and an attack's thousands of events cost no more to
+/// count than the cap.
+fn newest_of_each_type(columns: &str, filter: &str) -> String {
+    let arms = EventType::ALL.iter().enumerate().map(|(i, t)| {
+        format!(
+            "SELECT * FROM (SELECT {columns}, created_at FROM events WHERE tenant_id = :tenant AND {filter} \
+             AND event_type = '{}' AND created_at >= :since_24h ORDER BY created_at DESC LIMIT :cap) AS t{i}",
+            t.as_str()
+        )
+    });
+    arms.collect::<Vec<_>>().join(" UNION ALL ")
+}
+
+/// One row of velocity counts per subject: the event's visitor, address and email domain.
+fn velocity_tables() -> String {
+    let visitor = format!(
+        "velocity_visitor AS (SELECT {}, {}, {} FROM ({}) AS r)",
+        distinct_per_window("ips_per_visitor", "NULLIF(ip, :ip)"),
+        distinct_per_window("countries_per_visitor", "NULLIF(ip_country, :country)"),
+        distinct_per_window("users_per_visitor", "NULLIF(NULLIF(user_key, ''), :user)"),
+        newest_of_each_type("ip, ip_country, user_key", "visitor_id = :visitor"),
+    );
+    let events = WINDOWS.map(|(window, since)| {
+        format!("COUNT(CASE WHEN created_at >= {since} THEN 1 END) AS events_per_ip_{window}")
+    });
+    let ip = format!(
+        "velocity_ip AS (SELECT {}, {} FROM ({}) AS r)",
+        distinct_per_window("visitors_per_ip", "NULLIF(visitor_id, :visitor)"),
+        events.join(", "),
+        newest_of_each_type("visitor_id", "ip = :ip"),
+    );
+    let domain = format!(
+        "velocity_domain AS (SELECT {} FROM (SELECT visitor_id, created_at FROM events \
+         WHERE tenant_id = :tenant AND email_domain = :email_domain AND created_at >= :since_24h \
+         ORDER BY created_at DESC LIMIT :cap) AS r)",
+        distinct_per_window("visitors_per_email_domain", "NULLIF(visitor_id, :visitor)"),
+    );
+    format!("{visitor}, {ip}, {domain}")
+}
+
+/// Every velocity column's name.
+fn velocity_columns() -> impl Iterator<Item = String> {
+    VELOCITY.into_iter().flat_map(|name| WINDOWS.map(|(window, _)| format!("{name}_{window}")))
+}
+
 fn columns(event_type: EventType) -> &'static [(&'static str, &'static str)] {
     match event_type {
         EventType::Signup => SIGNUP,
@@ -290,7 +365,7 @@ pub(crate) struct LinkageQuery {
     pub sql: String,
     pub params: Vec<Param>,
     /// The names of the columns it reads.
-    pub columns: Vec<&'static str>,
+    pub columns: Vec<String>,
 }
 
 /// Numbers the `:name` placeholders of `sql` in order of first use. PostgreSQL refuses a
@@ -333,16 +408,22 @@ const VISITOR: &str = "WITH keys AS (SELECT \
     v AS (SELECT COALESCE(t, f, h, :new_visitor) AS id FROM keys)";
 
 fn build(event_type: EventType) -> LinkageQuery {
-    let selected: Vec<String> = COMMON
+    let mut selected: Vec<String> =
+        COMMON.iter().chain(columns(event_type)).map(|(name, sql)| format!("{sql} AS {name}")).collect();
+    selected.extend(velocity_columns());
+    let sql = format!(
+        "{VISITOR}, {} SELECT keys.t AS token_visitor, keys.f AS fingerprint_visitor, keys.h AS hardware_visitor, {} \
+         FROM keys, velocity_visitor, velocity_ip, velocity_domain",
+        velocity_tables(),
+        selected.join(", ")
+    );
+    let mut query = number_placeholders(&sql.replace(":visitor", "(SELECT id FROM v)"));
+    query.columns = COMMON
         .iter()
         .chain(columns(event_type))
-        .map(|(name, sql)| format!("{} AS {name}", sql.replace(":visitor", "(SELECT id FROM v)")))
+        .map(|(name, _)| name.to_string())
+        .chain(velocity_columns())
         .collect();
-    let mut query = number_placeholders(&format!(
-        "{VISITOR} SELECT keys.t AS token_visitor, keys.f AS fingerprint_visitor, keys.h AS hardware_visitor, {} FROM keys",
-        selected.join(", ")
-    ));
-    query.columns = COMMON.iter().chain(columns(event_type)).map(|(name, _)| *name).collect();
     query
 }
 
@@ -362,7 +443,7 @@ impl LinkageRow {
     /// Reads the columns of `query` from a row with `text` and `int`, which get a column by
     /// name.
     pub fn read<E>(
-        query: &LinkageQuery,
+        query: &'static LinkageQuery,
         text: impl Fn(&str) -> Result<Option<String>, E>,
         int: impl Fn(&str) -> Result<Option<i64>, E>,
     ) -> Result<Self, E> {
@@ -373,7 +454,8 @@ impl LinkageRow {
             *owner = text(column)?;
         }
         for column in &query.columns {
-            match *column {
+            let column = column.as_str();
+            match column {
                 "previous_login_country" => row.previous_login_country = text(column)?,
                 "list_match" => row.list_match = text(column)?,
                 "snoozed" => row.snoozed = text(column)?,
@@ -417,6 +499,7 @@ mod tests {
             assert_eq!(q.params[0], Param::Tenant);
         }
         assert!(query(EventType::Login).sql.contains("AS previous_login_at"));
+        assert!(query(EventType::SmsOtp).columns.iter().any(|c| c == "visitors_per_email_domain_24h"));
         assert!(!query(EventType::Signup).sql.contains("previous_login"));
     }
 }

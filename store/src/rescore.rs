@@ -52,7 +52,8 @@ fn rescore(row: StoredRow, config: &RuleConfig) -> Option<Rescored> {
     let device = serde_json::from_str(&row.device_json).ok()?;
     let stored: serde_json::Value = serde_json::from_str(&row.signals_json).ok()?;
     let signals: Signals = serde_json::from_value(stored.clone()).ok()?;
-    let linkage: Linkage = serde_json::from_value(stored["linkage"].clone()).unwrap_or_default();
+    let mut linkage: Linkage = serde_json::from_value(stored["linkage"].clone()).unwrap_or_default();
+    linkage.velocity = serde_json::from_value(stored["velocity"].clone()).unwrap_or_default();
     let list: Option<ListMatch> = serde_json::from_value(stored["listMatch"].clone()).ok();
     // The behaviour itself is not stored, only what was derived from it; rules read that.
     let req = IngestRequest {

@@ -55,9 +55,10 @@ mod build {
                             types.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")
                         }),
                         base_weight: base.weight.unwrap_or(rule.default_weight),
-                        base_mode: mode_name(base.mode()),
+                        base_mode: mode_name(base.mode_over(rule.default_mode)),
                         weight: set.weight,
-                        mode: (set.enabled.is_some() || set.shadow.is_some()).then(|| mode_name(set.mode())),
+                        mode: (set.enabled.is_some() || set.shadow.is_some())
+                            .then(|| mode_name(set.mode_over(base.mode_over(rule.default_mode)))),
                         shadow: shadow.iter().find(|s| s.rule == rule.code).map(|s| ShadowStatsView {
                             fired_24h: s.fired_24h,
                             fired_7d: s.fired_7d,

@@ -10,7 +10,9 @@ use crate::config::{Limits, RuleOverride};
 use crate::derive::derive;
 use crate::geo::{AsnDb, AsnRanges, CountryDb, CountryPlaces, CountryRanges, Geo, ZoneCountries};
 use crate::input::EventType;
+use crate::config::RuleMode;
 use crate::linkage::PreviousLogin;
+use crate::velocity::Windows;
 use crate::reputation::Reputation;
 
 /// A signup as seed 003's snippet sends it, by a person who took eight seconds.
@@ -95,6 +97,15 @@ fn run_with(req: &IngestRequest, linkage: &Linkage, config: &RuleConfig) -> Asse
 
 fn run(req: &IngestRequest, linkage: &Linkage) -> Assessment {
     run_with(req, linkage, &RuleConfig::default())
+}
+
+/// The default settings with the rules that are off by default turned on.
+fn every_rule_on() -> RuleConfig {
+    let mut config = RuleConfig::default();
+    for rule in catalog().iter().filter(|r| r.default_mode == RuleMode::Disabled) {
+        config.overrides.insert(rule.code.into(), RuleOverride { enabled: Some(true), ..Default::default() });
+    }
+    config
 }
 
 fn check<'a>(a: &'a Assessment, code: &str) -> &'a Check {
@@ -205,6 +216,15 @@ fn firing_case(code: &str) -> (IngestRequest, Linkage) {
             req.event_type = EventType::PasswordReset;
             linkage.resets_for_user_1h = 3;
         }
+        "DEVICE_IP_VELOCITY" => linkage.velocity.ips_per_visitor.hour = 6,
+        "DEVICE_COUNTRY_VELOCITY" => linkage.velocity.countries_per_visitor.day = 3,
+        "IP_DEVICE_VELOCITY" => linkage.velocity.visitors_per_ip = Some(Windows { hour: 21, ..Default::default() }),
+        "EMAIL_DOMAIN_DEVICE_VELOCITY" => {
+            linkage.velocity.visitors_per_email_domain = Some(Windows { hour: 21, ..Default::default() })
+        }
+        "IP_EVENT_VELOCITY" => {
+            linkage.velocity.events_per_ip = Some(Windows { five_minutes: 31, ..Default::default() })
+        }
         other => panic!("no firing case for {other}: add one"),
     }
     (req, linkage)
@@ -219,7 +239,7 @@ fn decision_names_are_the_wire_names() {
 
 #[test]
 fn a_clean_signup_passes_every_rule() {
-    let a = run(&signup(), &Linkage::default());
+    let a = run_with(&signup(), &Linkage::default(), &every_rule_on());
     assert_eq!(a.risk_score, 0);
     assert_eq!((a.risk_band, a.decision), (RiskBand::Allow, Decision::Allow));
     assert_eq!(a.checks.len(), catalog().len());
@@ -255,7 +275,7 @@ fn input_that_no_person_gives_is_challenged_by_default() {
 fn every_rule_fires_alone_with_its_default_weight() {
     for rule in catalog() {
         let (req, linkage) = firing_case(rule.code);
-        let a = run(&req, &linkage);
+        let a = run_with(&req, &linkage, &every_rule_on());
         let fired: Vec<&str> = a.triggered().map(|c| c.code.as_str()).collect();
         assert_eq!(fired, vec![rule.code], "{}: {:?}", rule.code, a.checks);
         assert_eq!(a.risk_score, rule.default_weight, "{}", rule.code);
@@ -267,7 +287,7 @@ fn every_rule_fires_alone_with_its_default_weight() {
 fn every_rule_can_be_disabled_or_reweighted() {
     for rule in catalog() {
         let (req, linkage) = firing_case(rule.code);
-        let mut config = RuleConfig::default();
+        let mut config = every_rule_on();
         config
             .overrides
             .insert(rule.code.into(), RuleOverride { enabled: Some(false), weight: None, shadow: None });
@@ -275,9 +295,10 @@ fn every_rule_can_be_disabled_or_reweighted() {
         assert_eq!(status(&a, rule.code), CheckStatus::Disabled, "{}", rule.code);
         assert_eq!(a.risk_score, 0, "{}", rule.code);
 
+        let on = (rule.default_mode == RuleMode::Disabled).then_some(true);
         config
             .overrides
-            .insert(rule.code.into(), RuleOverride { enabled: None, weight: Some(7), shadow: None });
+            .insert(rule.code.into(), RuleOverride { enabled: on, weight: Some(7), shadow: None });
         let a = run_with(&req, &linkage, &config);
         assert_eq!(status(&a, rule.code), CheckStatus::Fired, "{}", rule.code);
         assert_eq!((a.risk_score, check(&a, rule.code).weight), (7, 7), "{}", rule.code);
@@ -508,9 +529,35 @@ fn a_snoozed_rule_adds_nothing_and_says_until_when() {
     for rule in catalog() {
         let (req, mut linkage) = firing_case(rule.code);
         linkage.snoozes = vec![(rule.code.to_string(), 1_900_000_000_000), ("OTHER".into(), 1)];
-        let a = run(&req, &linkage);
+        let a = run_with(&req, &linkage, &every_rule_on());
         assert_eq!(status(&a, rule.code), CheckStatus::Snoozed, "{}", rule.code);
         assert_eq!(a.risk_score, 0, "{}", rule.code);
         assert_eq!(check(&a, rule.code).detail, "snoozed until 1900000000000 (epoch ms)");
     }
+}
+
+#[test]
+fn velocity_rules_compare_the_tenant_limits_and_the_address_ones_wait_to_be_turned_on() {
+    let mut linkage = Linkage::default();
+    linkage.velocity.ips_per_visitor.hour = 5;
+    linkage.velocity.visitors_per_ip = Some(Windows { five_minutes: 40, hour: 40, day: 40 });
+    let a = run(&signup(), &linkage);
+    assert_eq!(status(&a, "DEVICE_IP_VELOCITY"), CheckStatus::Pass, "five addresses is the default limit");
+    assert_eq!(check(&a, "DEVICE_IP_VELOCITY").detail, "5 IP addresses on this device in the last hour (limit 5)");
+    assert_eq!(status(&a, "IP_DEVICE_VELOCITY"), CheckStatus::Disabled, "off until a tenant turns it on");
+
+    let mut config = every_rule_on();
+    config.limits.ips_per_device_per_hour = 4;
+    config.limits.devices_per_ip_per_hour = 50;
+    let a = run_with(&signup(), &linkage, &config);
+    assert_eq!(status(&a, "DEVICE_IP_VELOCITY"), CheckStatus::Fired);
+    assert_eq!(status(&a, "IP_DEVICE_VELOCITY"), CheckStatus::Pass);
+    assert_eq!(check(&a, "IP_DEVICE_VELOCITY").detail, "40 devices from this IP in the last hour (limit 50)");
+
+    // Countries are counted only where the address has one.
+    linkage.velocity.countries_per_visitor.day = 3;
+    let mut req = signup();
+    req.ip = Some("192.0.2.77".into());
+    assert_eq!(check(&run(&req, &linkage), "DEVICE_COUNTRY_VELOCITY").detail, "no country for this IP");
+    assert_eq!(status(&run(&signup(), &linkage), "DEVICE_COUNTRY_VELOCITY"), CheckStatus::Fired);
 }

@@ -29,7 +29,7 @@ pub struct IngestResponse {
     /// Every rule, fired or not, with its status and a detail for people.
     pub all_checks: Vec<Check>,
     /// What the engine derived from the event: `ip`, `device`, `behavior`, `email`,
-    /// `linkage`, `identification` and, when a list decided, `listMatch`.
+    /// `linkage`, `velocity`, `identification` and, when a list decided, `listMatch`.
     #[schema(value_type = Object)]
     pub derived_signals: serde_json::Value,
     /// The tenant's allow or block entry that decided the event, which the score did not.
@@ -91,6 +91,7 @@ pub async fn ingest(
 
     let mut derived = serde_json::to_value(&signals).map_err(ApiError::internal)?;
     derived["linkage"] = serde_json::to_value(&prepared.linkage).map_err(ApiError::internal)?;
+    derived["velocity"] = serde_json::to_value(&prepared.linkage.velocity).map_err(ApiError::internal)?;
     derived["identification"] = serde_json::to_value(&prepared.visitor).map_err(ApiError::internal)?;
     if let Some(list) = &assessment.list_match {
         derived["listMatch"] = serde_json::to_value(list).map_err(ApiError::internal)?;

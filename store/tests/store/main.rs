@@ -9,3 +9,4 @@ mod operators;
 mod review;
 mod search;
 mod support;
+mod velocity;

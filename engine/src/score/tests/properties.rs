@@ -120,7 +120,8 @@ proptest! {
             prop_assert_eq!(check.code.as_str(), rule.code);
             let tuning = case.config.overrides.get(rule.code).copied().unwrap_or_default();
             prop_assert_eq!(check.weight, tuning.weight.unwrap_or(rule.default_weight));
-            prop_assert_eq!(check.status == CheckStatus::Disabled, tuning.enabled == Some(false));
+            let off = tuning.mode_over(rule.default_mode) == crate::config::RuleMode::Disabled;
+            prop_assert_eq!(check.status == CheckStatus::Disabled, off);
         }
     }
 
