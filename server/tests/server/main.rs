@@ -19,4 +19,5 @@ mod reputation;
 mod review;
 mod rules;
 mod scale;
+mod velocity;
 mod webhooks;

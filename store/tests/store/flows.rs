@@ -1,4 +1,5 @@
 use doorman_engine::config::RuleConfig;
+use doorman_engine::linkage::Linkage;
 use doorman_store::admins::Role;
 use doorman_store::events::Scope;
 use doorman_store::reputation::List;
@@ -89,7 +90,9 @@ async fn events_link_devices_within_a_tenant(db: TestDb) {
 
     let first = ingest(&store, &acme.id, &signup("ada@example.com", "fp-1", "p1")).await;
     assert!(first.visitor.is_new);
-    assert_eq!(first.linkage, Default::default());
+    let once = doorman_engine::velocity::Windows { five_minutes: 1, hour: 1, day: 1 };
+    assert_eq!(first.linkage.velocity.ips_per_visitor, once, "this event's own address");
+    assert_eq!(Linkage { velocity: Default::default(), ..first.linkage.clone() }, Default::default());
 
     let second = ingest(&store, &acme.id, &signup("bob@example.com", "fp-1", "p2")).await;
     assert_eq!(second.visitor.visitor_id, first.visitor.visitor_id);
@@ -105,7 +108,8 @@ async fn events_link_devices_within_a_tenant(db: TestDb) {
     // The same fingerprint in another tenant is another visitor with no history.
     let other = ingest(&store, &globex.id, &signup("bob@example.com", "fp-1", "p1")).await;
     assert_ne!(other.visitor.visitor_id, first.visitor.visitor_id);
-    assert_eq!(other.linkage, Default::default());
+    assert_eq!(other.linkage.velocity.ips_per_visitor, once);
+    assert_eq!(Linkage { velocity: Default::default(), ..other.linkage.clone() }, Default::default());
 
     let acme_events = store.recent_events(Scope::Tenant(&acme.id), 10).await.unwrap();
     assert_eq!(acme_events.len(), 3);
