@@ -8,7 +8,9 @@
 # Settings (environment): SECONDS_PER_RUN (20), CONCURRENCY (16), TENANTS (20), LARGE
 # (1000000; 0 skips it), IDLE_PAGES (50: at 10 thousand, the run is repeated with this many
 # dashboard pages following the live feed and reading nothing, then once more without; 0
-# skips it), DOORMAN_TEST_POSTGRES_URL (as for the tests; default the local server).
+# skips it), DOORMAN_TEST_POSTGRES_URL (as for the tests; default the local server),
+# DOORMAN_BIN and LOADGEN_BIN (binaries to measure instead of building this checkout's: to
+# alternate runs of two builds, e.g. one built from an earlier commit's worktree).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,10 +22,12 @@ large="${LARGE:-1000000}"
 idle_pages="${IDLE_PAGES:-50}"
 port=3390
 
-printf '==> building doorman and doorman-loadgen (release)\n'
-cargo build --release -q -p doorman -p doorman-loadgen
-doorman=target/release/doorman
-loadgen=target/release/doorman-loadgen
+doorman="${DOORMAN_BIN:-target/release/doorman}"
+loadgen="${LOADGEN_BIN:-target/release/doorman-loadgen}"
+if [[ -z "${DOORMAN_BIN:-}" || -z "${LOADGEN_BIN:-}" ]]; then
+  printf '==> building doorman and doorman-loadgen (release)\n'
+  cargo build --release -q -p doorman -p doorman-loadgen
+fi
 work="$(mktemp -d)"
 server_pid=""
 cleanup() {

@@ -576,7 +576,12 @@ static CATALOG: &[RuleDef] = &[
                 return verdict(false, "no country for this IP");
             }
             let countries = ctx.linkage.velocity.countries_per_visitor.day;
-            within(countries, ctx.limits.countries_per_device_per_day, COUNTRIES, "on this device in 24 hours")
+            within(
+                countries,
+                ctx.limits.countries_per_device_per_day,
+                COUNTRIES,
+                "on this device in 24 hours",
+            )
         },
     },
     RuleDef {
@@ -586,7 +591,9 @@ static CATALOG: &[RuleDef] = &[
         applies_to: None,
         default_mode: RuleMode::Disabled,
         evaluate: |ctx| match ctx.linkage.velocity.visitors_per_ip {
-            Some(w) => within(w.hour, ctx.limits.devices_per_ip_per_hour, DEVICES, "from this IP in the last hour"),
+            Some(w) => {
+                within(w.hour, ctx.limits.devices_per_ip_per_hour, DEVICES, "from this IP in the last hour")
+            }
             None => verdict(false, "no IP address given"),
         },
     },

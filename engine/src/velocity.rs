@@ -63,7 +63,10 @@ mod tests {
 
     #[test]
     fn windows_are_named_as_fingerprint_names_them() {
-        let v = Velocity { events_per_ip: Some(Windows { five_minutes: 1, hour: 2, day: 3 }), ..Default::default() };
+        let v = Velocity {
+            events_per_ip: Some(Windows { five_minutes: 1, hour: 2, day: 3 }),
+            ..Default::default()
+        };
         let json = serde_json::to_value(&v).unwrap();
         assert_eq!(json["eventsPerIp"], serde_json::json!({"5m": 1, "1h": 2, "24h": 3}));
         assert!(json.get("visitorsPerIp").is_none());

@@ -130,7 +130,8 @@ impl Store {
         let ip_key = signals.ip.address.as_deref().and_then(|ip| ip.parse().ok()).map(lists::ip_key);
         let asn = signals.ip.asn.map(|asn| asn.to_string());
         // As the `email_domain` column derives it from the stored normalised email.
-        let email_domain = signals.email.normalized.as_deref().and_then(|e| e.split_once('@')).map(|(_, d)| d);
+        let email_domain =
+            signals.email.normalized.as_deref().and_then(|e| e.split_once('@')).map(|(_, d)| d);
         let value = |param: Param| match param {
             Param::Tenant => Bound::Text(Some(tenant_id)),
             Param::Token => Bound::Text(keys.token.filter(|v| !v.is_empty())),
@@ -230,7 +231,9 @@ impl Store {
             countries_per_visitor: windows("countries_per_visitor", signals.ip.country.is_some()),
             users_per_visitor: windows("users_per_visitor", !user_key.is_empty()),
             visitors_per_ip: has_ip.then(|| windows("visitors_per_ip", true)),
-            visitors_per_email_domain: email_domain.is_some().then(|| windows("visitors_per_email_domain", true)),
+            visitors_per_email_domain: email_domain
+                .is_some()
+                .then(|| windows("visitors_per_email_domain", true)),
             events_per_ip: has_ip.then(|| windows("events_per_ip", true)),
         };
         let list_match = row.list_match.as_deref().and_then(parse_match);

@@ -6,14 +6,14 @@ use doorman_collector::payload::{
 };
 
 use super::*;
+use crate::config::RuleMode;
 use crate::config::{Limits, RuleOverride};
 use crate::derive::derive;
 use crate::geo::{AsnDb, AsnRanges, CountryDb, CountryPlaces, CountryRanges, Geo, ZoneCountries};
 use crate::input::EventType;
-use crate::config::RuleMode;
 use crate::linkage::PreviousLogin;
-use crate::velocity::Windows;
 use crate::reputation::Reputation;
+use crate::velocity::Windows;
 
 /// A signup as seed 003's snippet sends it, by a person who took eight seconds.
 fn signup() -> IngestRequest {
@@ -218,7 +218,9 @@ fn firing_case(code: &str) -> (IngestRequest, Linkage) {
         }
         "DEVICE_IP_VELOCITY" => linkage.velocity.ips_per_visitor.hour = 6,
         "DEVICE_COUNTRY_VELOCITY" => linkage.velocity.countries_per_visitor.day = 3,
-        "IP_DEVICE_VELOCITY" => linkage.velocity.visitors_per_ip = Some(Windows { hour: 21, ..Default::default() }),
+        "IP_DEVICE_VELOCITY" => {
+            linkage.velocity.visitors_per_ip = Some(Windows { hour: 21, ..Default::default() })
+        }
         "EMAIL_DOMAIN_DEVICE_VELOCITY" => {
             linkage.velocity.visitors_per_email_domain = Some(Windows { hour: 21, ..Default::default() })
         }
@@ -543,7 +545,10 @@ fn velocity_rules_compare_the_tenant_limits_and_the_address_ones_wait_to_be_turn
     linkage.velocity.visitors_per_ip = Some(Windows { five_minutes: 40, hour: 40, day: 40 });
     let a = run(&signup(), &linkage);
     assert_eq!(status(&a, "DEVICE_IP_VELOCITY"), CheckStatus::Pass, "five addresses is the default limit");
-    assert_eq!(check(&a, "DEVICE_IP_VELOCITY").detail, "5 IP addresses on this device in the last hour (limit 5)");
+    assert_eq!(
+        check(&a, "DEVICE_IP_VELOCITY").detail,
+        "5 IP addresses on this device in the last hour (limit 5)"
+    );
     assert_eq!(status(&a, "IP_DEVICE_VELOCITY"), CheckStatus::Disabled, "off until a tenant turns it on");
 
     let mut config = every_rule_on();

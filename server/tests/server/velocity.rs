@@ -66,7 +66,10 @@ async fn a_device_hopping_addresses_and_a_busy_address_are_counted_and_caught(ap
         check(&body, "IP_EVENT_VELOCITY"),
         ("FIRED".into(), "4 events from this IP in 5 minutes (limit 3)".into())
     );
-    assert_eq!(check(&body, "IP_DEVICE_VELOCITY"), ("PASS".into(), "3 devices from this IP in the last hour (limit 20)".into()));
+    assert_eq!(
+        check(&body, "IP_DEVICE_VELOCITY"),
+        ("PASS".into(), "3 devices from this IP in the last hour (limit 20)".into())
+    );
     assert_eq!(body["derivedSignals"]["velocity"]["visitorsPerEmailDomain"]["1h"], 3);
     assert!(body["triggeredRules"].as_array().unwrap().iter().any(|r| r["code"] == "IP_EVENT_VELOCITY"));
 
