@@ -7,7 +7,7 @@ use doorman_engine::input::IngestRequest;
 use doorman_engine::linkage::{Linkage, PreviousLogin};
 use doorman_engine::lists::{self, domain_candidates, ListMatch};
 use doorman_engine::score::{Assessment, Decision};
-use doorman_engine::velocity::{Velocity, Windows};
+use doorman_engine::velocity::Velocity;
 use serde::{Deserialize, Serialize};
 
 use rusqlite::types::Value as SqlValue;
@@ -20,10 +20,9 @@ use crate::read_connections::on_read_connection;
 use crate::tenant_lists::parse_match;
 use crate::visitors::{DeviceKeys, MatchMethod, VisitorMatch};
 use crate::webhooks::webhook_payload;
-use crate::{ids, Result, Store, StoreError};
+use crate::{ids, velocity, Result, Store, StoreError};
 
-const MINUTE_MS: i64 = 60 * 1000;
-const HOUR_MS: i64 = 60 * MINUTE_MS;
+const HOUR_MS: i64 = 60 * 60 * 1000;
 const DAY_MS: i64 = 24 * HOUR_MS;
 const DAYS_30_MS: i64 = 30 * DAY_MS;
 
@@ -155,7 +154,6 @@ impl Store {
             Param::Now => Bound::Int(now),
             Param::Asn => Bound::Text(asn.as_deref()),
             Param::Country => Bound::Text(signals.ip.country.as_deref()),
-            Param::Since5m => Bound::Int(now - 5 * MINUTE_MS),
             Param::EmailDomain => Bound::Text(email_domain),
         };
         let q = linkage::query(req.event_type);
@@ -222,20 +220,6 @@ impl Store {
             resets_on_device_1h: n("resets_on_device_1h"),
             resets_for_user_1h: n("resets_for_user_1h"),
         };
-        let windows = |name: &str, this: bool| {
-            Windows::including(this, ["5m", "1h", "24h"].map(|window| n(&format!("{name}_{window}"))))
-        };
-        let has_ip = signals.ip.address.is_some();
-        linkage.velocity = Velocity {
-            ips_per_visitor: windows("ips_per_visitor", has_ip),
-            countries_per_visitor: windows("countries_per_visitor", signals.ip.country.is_some()),
-            users_per_visitor: windows("users_per_visitor", !user_key.is_empty()),
-            visitors_per_ip: has_ip.then(|| windows("visitors_per_ip", true)),
-            visitors_per_email_domain: email_domain
-                .is_some()
-                .then(|| windows("visitors_per_email_domain", true)),
-            events_per_ip: has_ip.then(|| windows("events_per_ip", true)),
-        };
         let list_match = row.list_match.as_deref().and_then(parse_match);
         linkage.snoozes = row
             .snoozed
@@ -252,6 +236,14 @@ impl Store {
             (MatchMethod::Hardware, hardware),
         ];
         let visitor = VisitorMatch::from_found(found, new_visitor);
+        let this = velocity::ThisEvent {
+            ip: signals.ip.address.as_deref(),
+            country: signals.ip.country.as_deref(),
+            user: &user_key,
+            visitor: &visitor.visitor_id,
+            email_domain,
+        };
+        linkage.velocity = velocity::count(&row.velocity, &this, now);
         Ok(Prepared { visitor, linkage, user_key, list_match })
     }
 

@@ -34,6 +34,7 @@ pub mod tenants;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod throttle;
+mod velocity;
 pub mod visitors;
 pub mod webhooks;
 
