@@ -6,6 +6,46 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::{RuleConfig, RuleMode};
+use crate::rules::catalog;
+
+/// Rules that read the counts by address, and by email domain.
+const ADDRESS_RULES: [&str; 2] = ["IP_DEVICE_VELOCITY", "IP_EVENT_VELOCITY"];
+const EMAIL_DOMAIN_RULES: [&str; 1] = ["EMAIL_DOMAIN_DEVICE_VELOCITY"];
+
+/// What the store counts for an event: every count stops at `cap` (see
+/// [`crate::config::Limits::count_cap`]); the counts by address and by email domain, which
+/// read the newest events of a busy address or of a mail provider at every event, only when
+/// one of the tenant's rules (on or in shadow) reads them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counting {
+    pub cap: u32,
+    pub by_address: bool,
+    pub by_email_domain: bool,
+}
+
+impl Counting {
+    /// Every count, up to `cap`.
+    pub fn everything(cap: u32) -> Self {
+        Self { cap, by_address: true, by_email_domain: true }
+    }
+
+    /// What the rules of `config` read.
+    pub fn for_config(config: &RuleConfig) -> Self {
+        let used = |codes: &[&str]| {
+            catalog().iter().filter(|rule| codes.contains(&rule.code)).any(|rule| {
+                let tuning = config.overrides.get(rule.code).copied().unwrap_or_default();
+                tuning.mode_over(rule.default_mode) != RuleMode::Disabled
+            })
+        };
+        Self {
+            cap: config.limits.count_cap(),
+            by_address: used(&ADDRESS_RULES),
+            by_email_domain: used(&EMAIL_DOMAIN_RULES),
+        }
+    }
+}
+
 /// One count over the three windows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -29,7 +69,7 @@ impl Windows {
 }
 
 /// `derivedSignals.velocity`. The address and email domain counts are absent when the event
-/// has no address or email.
+/// has no address or email, or when no rule of the tenant reads them (see [`Counting`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Velocity {
@@ -59,6 +99,23 @@ mod tests {
         assert_eq!(Windows::including(true, [0, 2, 5]), Windows { five_minutes: 1, hour: 3, day: 6 });
         assert_eq!(Windows::including(false, [0, 2, 5]), Windows { five_minutes: 0, hour: 2, day: 5 });
         assert_eq!(Windows::including(true, [u32::MAX; 3]).day, u32::MAX);
+    }
+
+    #[test]
+    fn address_and_domain_counts_are_read_for_the_rules_that_use_them() {
+        let mut config = RuleConfig::default();
+        assert_eq!(
+            Counting::for_config(&config),
+            Counting { cap: config.limits.count_cap(), by_address: false, by_email_domain: false }
+        );
+        let mut trial = crate::config::RuleOverride::default();
+        trial.set_mode(RuleMode::Shadow);
+        config.overrides.insert("IP_EVENT_VELOCITY".into(), trial);
+        assert!(Counting::for_config(&config).by_address);
+        assert!(!Counting::for_config(&config).by_email_domain);
+        trial.set_mode(RuleMode::Enabled);
+        config.overrides.insert("EMAIL_DOMAIN_DEVICE_VELOCITY".into(), trial);
+        assert!(Counting::for_config(&config).by_email_domain);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use doorman_engine::input::IngestRequest;
 use doorman_engine::linkage::{Linkage, PreviousLogin};
 use doorman_engine::lists::{self, domain_candidates, ListMatch};
 use doorman_engine::score::{Assessment, Decision};
-use doorman_engine::velocity::Velocity;
+use doorman_engine::velocity::{Counting, Velocity};
 use serde::{Deserialize, Serialize};
 
 use rusqlite::types::Value as SqlValue;
@@ -112,14 +112,14 @@ fn count(n: i64) -> u32 {
 
 impl Store {
     /// Resolves the visitor and reads every linkage count the event's rules need, in one
-    /// query. Counts stop at `cap` (see `Limits::count_cap`).
+    /// query, as `counting` says.
     pub async fn prepare_event(
         &self,
         tenant_id: &str,
         req: &IngestRequest,
         signals: &Signals,
         now: i64,
-        cap: u32,
+        counting: &Counting,
     ) -> Result<Prepared> {
         let keys = device_keys(signals);
         let new_visitor = ids::new_id("vis");
@@ -141,7 +141,7 @@ impl Store {
             Param::Ip => Bound::Text(signals.ip.address.as_deref()),
             Param::Payload => Bound::Text(payload_id),
             Param::Email => Bound::Text(signals.email.normalized.as_deref()),
-            Param::Cap => Bound::Int(i64::from(cap)),
+            Param::Cap => Bound::Int(i64::from(counting.cap)),
             Param::Since1h => Bound::Int(now - HOUR_MS),
             Param::Since24h => Bound::Int(now - DAY_MS),
             Param::Since30d => Bound::Int(now - DAYS_30_MS),
@@ -156,7 +156,7 @@ impl Store {
             Param::Country => Bound::Text(signals.ip.country.as_deref()),
             Param::EmailDomain => Bound::Text(email_domain),
         };
-        let q = linkage::query(req.event_type);
+        let q = linkage::query(req.event_type, counting);
         let row = match &self.pool {
             // On SQLite the event writer's connection reads it: see `event_writer::sqlite`.
             Pool::Sqlite(_) => {
@@ -242,6 +242,7 @@ impl Store {
             user: &user_key,
             visitor: &visitor.visitor_id,
             email_domain,
+            counting,
         };
         linkage.velocity = velocity::count(&row.velocity, &this, now);
         Ok(Prepared { visitor, linkage, user_key, list_match })
@@ -348,7 +349,8 @@ mod tests {
             plan.into_iter().map(|row| row.3).collect::<Vec<String>>()
         };
         for event_type in EventType::ALL {
-            let query = crate::linkage::query(event_type);
+            let query =
+                crate::linkage::query(event_type, &doorman_engine::velocity::Counting::everything(20));
             let plan = plan_of(query.sql.clone()).await;
             let tables = [" events ", " device_users ", " tenant_lists ", " visitor_keys "];
             let steps: Vec<&String> = plan.iter().filter(|s| tables.iter().any(|t| s.contains(t))).collect();

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use doorman_engine::input::EventType;
+use doorman_engine::velocity::Counting;
 
 /// A value the query is bound to, named in the SQL as `:name`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -294,20 +295,27 @@ fn newest_of_each_type(columns: &str, filter: &str) -> String {
 /// the event's device (`time ip country length=user`), address and email domain (`time
 /// visitor`). Counting distinct values per window in SQL took a temporary B-tree per count
 /// and per window, twice the time of the rest of the query; Rust counts the few rows instead.
-fn velocity_tables() -> String {
+fn velocity_tables(by_address: bool, by_email_domain: bool) -> String {
     let visitor = format!(
         "velocity_visitor AS (SELECT string_agg(CAST(created_at AS TEXT) || ' ' || COALESCE(ip, '') || ' ' || \
          COALESCE(ip_country, '') || ' ' || CAST(length(user_key) AS TEXT) || '=' || user_key, ',') AS x FROM ({}) AS r)",
         newest_of_each_type("ip, ip_country, user_key", "visitor_id = :visitor"),
     );
-    let ip = format!(
-        "velocity_ip AS (SELECT string_agg(CAST(created_at AS TEXT) || ' ' || visitor_id, ',') AS x FROM ({}) AS r)",
-        newest_of_each_type("visitor_id", "ip = :ip"),
-    );
-    let domain = "velocity_domain AS (SELECT string_agg(CAST(created_at AS TEXT) || ' ' || visitor_id, ',') AS x \
-        FROM (SELECT visitor_id, created_at FROM events WHERE tenant_id = :tenant AND email_domain = :email_domain \
-        AND created_at >= :since_24h ORDER BY created_at DESC LIMIT :cap) AS r)";
-    format!("{visitor}, {ip}, {domain}")
+    const NOTHING: &str = "(SELECT CAST(NULL AS TEXT) AS x)";
+    let ip = match by_address {
+        true => format!(
+            "(SELECT string_agg(CAST(created_at AS TEXT) || ' ' || visitor_id, ',') AS x FROM ({}) AS r)",
+            newest_of_each_type("visitor_id", "ip = :ip"),
+        ),
+        false => NOTHING.to_string(),
+    };
+    let domain = match by_email_domain {
+        true => "(SELECT string_agg(CAST(created_at AS TEXT) || ' ' || visitor_id, ',') AS x \
+            FROM (SELECT visitor_id, created_at FROM events WHERE tenant_id = :tenant AND email_domain = :email_domain \
+            AND created_at >= :since_24h ORDER BY created_at DESC LIMIT :cap) AS r)",
+        false => NOTHING,
+    };
+    format!("{visitor}, velocity_ip AS {ip}, velocity_domain AS {domain}")
 }
 
 /// The velocity columns, each a text of rows.
@@ -373,14 +381,14 @@ const VISITOR: &str = "WITH keys AS (SELECT \
     (SELECT visitor_id FROM visitor_keys WHERE tenant_id = :tenant AND kind = 'hardware' AND value = :hardware) AS h), \
     v AS (SELECT COALESCE(t, f, h, :new_visitor) AS id FROM keys)";
 
-fn build(event_type: EventType) -> LinkageQuery {
+fn build(event_type: EventType, by_address: bool, by_email_domain: bool) -> LinkageQuery {
     let selected: Vec<String> =
         COMMON.iter().chain(columns(event_type)).map(|(name, sql)| format!("{sql} AS {name}")).collect();
     let sql = format!(
         "{VISITOR}, {} SELECT keys.t AS token_visitor, keys.f AS fingerprint_visitor, keys.h AS hardware_visitor, {}, \
          velocity_visitor.x AS velocity_visitor, velocity_ip.x AS velocity_ip, velocity_domain.x AS velocity_domain \
          FROM keys, velocity_visitor, velocity_ip, velocity_domain",
-        velocity_tables(),
+        velocity_tables(by_address, by_email_domain),
         selected.join(", ")
     );
     let mut query = number_placeholders(&sql.replace(":visitor", "(SELECT id FROM v)"));
@@ -433,13 +441,20 @@ impl LinkageRow {
     }
 }
 
-static QUERIES: LazyLock<Vec<LinkageQuery>> =
-    LazyLock::new(|| EventType::ALL.into_iter().map(build).collect());
+/// Each event type's query with and without the counts by address and by email domain, in
+/// that order.
+static QUERIES: LazyLock<Vec<LinkageQuery>> = LazyLock::new(|| {
+    let choices = [(false, false), (false, true), (true, false), (true, true)];
+    EventType::ALL
+        .into_iter()
+        .flat_map(|t| choices.map(|(address, domain)| build(t, address, domain)))
+        .collect()
+});
 
-/// The linkage query of an event type, built on first use.
-pub(crate) fn query(event_type: EventType) -> &'static LinkageQuery {
+/// The linkage query of an event type counting what `counting` asks for, built on first use.
+pub(crate) fn query(event_type: EventType, counting: &Counting) -> &'static LinkageQuery {
     let index = EventType::ALL.iter().position(|t| *t == event_type).unwrap_or(0);
-    &QUERIES[index]
+    &QUERIES[index * 4 + usize::from(counting.by_address) * 2 + usize::from(counting.by_email_domain)]
 }
 
 #[cfg(test)]
@@ -456,15 +471,19 @@ mod tests {
     #[test]
     fn every_event_type_reads_the_common_columns_and_its_own() {
         for t in EventType::ALL {
-            let q = query(t);
+            let q = query(t, &Counting::everything(20));
             assert!(q.sql.contains("AS other_users_on_device"), "{t:?}");
             assert!(q.sql.contains("AS payload_uses"), "{t:?}");
             assert!(!q.sql.contains(':'), "{}", q.sql);
             assert!(q.sql.starts_with("WITH keys AS"), "{}", q.sql);
             assert_eq!(q.params[0], Param::Tenant);
         }
-        assert!(query(EventType::Login).sql.contains("AS previous_login_at"));
-        assert!(query(EventType::SmsOtp).sql.contains("AS velocity_domain"));
-        assert!(!query(EventType::Signup).sql.contains("previous_login"));
+        let all = Counting::everything(20);
+        assert!(query(EventType::Login, &all).sql.contains("AS previous_login_at"));
+        assert!(!query(EventType::Signup, &all).sql.contains("previous_login"));
+        assert!(query(EventType::SmsOtp, &all).sql.contains("email_domain = $"));
+        let visitor_only = Counting { by_address: false, by_email_domain: false, ..all };
+        assert!(!query(EventType::SmsOtp, &visitor_only).sql.contains("email_domain = $"));
+        assert!(!query(EventType::SmsOtp, &visitor_only).sql.contains("ip = $"));
     }
 }

@@ -1,7 +1,7 @@
 //! Velocity's counts from the rows the linkage query gives (see `linkage::velocity_tables`):
 //! per window, the distinct values other than this event's own, then this event itself.
 
-use doorman_engine::velocity::{Velocity, Windows};
+use doorman_engine::velocity::{Counting, Velocity, Windows};
 
 const MINUTE_MS: i64 = 60 * 1000;
 /// Where each window starts, before the event's time: 5 minutes, an hour, a day.
@@ -72,6 +72,8 @@ pub(crate) struct ThisEvent<'a> {
     pub user: &'a str,
     pub visitor: &'a str,
     pub email_domain: Option<&'a str>,
+    /// Which counts the query read.
+    pub counting: &'a Counting,
 }
 
 /// The velocity counts from the linkage query's three texts of rows (device, address, domain).
@@ -80,6 +82,7 @@ pub(crate) fn count(rows: &[Option<String>; 3], this: &ThisEvent, now: i64) -> V
     let device = device_rows(device);
     let by_ip = visitor_rows(ip);
     let by_domain = visitor_rows(domain);
+    let by_address = this.ip.filter(|_| this.counting.by_address);
     let events = WINDOW_MS.map(|length| by_ip.iter().filter(|(at, _)| *at >= now - length).count());
     Velocity {
         ips_per_visitor: distinct(device.iter().map(|r| (r.at, r.ip)), this.ip.unwrap_or(""), now),
@@ -89,12 +92,12 @@ pub(crate) fn count(rows: &[Option<String>; 3], this: &ThisEvent, now: i64) -> V
             now,
         ),
         users_per_visitor: distinct(device.iter().map(|r| (r.at, r.user)), this.user, now),
-        visitors_per_ip: this.ip.map(|_| distinct(by_ip.iter().copied(), this.visitor, now)),
+        visitors_per_ip: by_address.map(|_| distinct(by_ip.iter().copied(), this.visitor, now)),
         visitors_per_email_domain: this
             .email_domain
+            .filter(|_| this.counting.by_email_domain)
             .map(|_| distinct(by_domain.iter().copied(), this.visitor, now)),
-        events_per_ip: this
-            .ip
+        events_per_ip: by_address
             .map(|_| Windows::including(true, events.map(|n| u32::try_from(n).unwrap_or(u32::MAX)))),
     }
 }
@@ -104,6 +107,7 @@ mod tests {
     use super::*;
 
     const NOW: i64 = 1_800_000_000_000;
+    const ALL: Counting = Counting { cap: 20, by_address: true, by_email_domain: true };
 
     #[test]
     fn users_with_any_character_are_read_whole() {
@@ -131,6 +135,7 @@ mod tests {
             user: "c",
             visitor: "vis_me",
             email_domain: None,
+            counting: &ALL,
         };
         let v = count(&[device, ip, None], &this, NOW);
         let w = |five_minutes, hour, day| Windows { five_minutes, hour, day };
@@ -140,7 +145,14 @@ mod tests {
         assert_eq!(v.visitors_per_ip, Some(w(2, 2, 2)));
         assert_eq!(v.events_per_ip, Some(w(3, 3, 4)));
         assert_eq!(v.visitors_per_email_domain, None);
-        let nobody = ThisEvent { ip: None, country: None, user: "", visitor: "vis_me", email_domain: None };
+        let nobody = ThisEvent {
+            ip: None,
+            country: None,
+            user: "",
+            visitor: "vis_me",
+            email_domain: None,
+            counting: &ALL,
+        };
         let v = count(&[None, None, None], &nobody, NOW);
         assert_eq!((v.ips_per_visitor, v.users_per_visitor, v.events_per_ip), (w(0, 0, 0), w(0, 0, 0), None));
     }

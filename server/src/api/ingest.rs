@@ -8,6 +8,7 @@ use doorman_engine::derive::derive;
 use doorman_engine::input::IngestRequest;
 use doorman_engine::lists::ListMatch;
 use doorman_engine::score::{assess, Check, Decision, RiskBand};
+use doorman_engine::velocity::Counting;
 use doorman_store::now_ms;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -81,7 +82,7 @@ pub async fn ingest(
     let signals = derive(&req, &reputation, &state.geo);
     let rules = state.store.rule_config_at(&key.tenant_id, key.settings).await?;
     let mut prepared =
-        state.store.prepare_event(&key.tenant_id, &req, &signals, now, rules.limits.count_cap()).await?;
+        state.store.prepare_event(&key.tenant_id, &req, &signals, now, &Counting::for_config(&rules)).await?;
     prepared.linkage.measure_travel(&state.geo.places, signals.ip.country.as_deref());
     let mut assessment = assess(&req, &signals, &prepared.linkage, &rules);
     if let Some(list) = prepared.list_match.clone() {

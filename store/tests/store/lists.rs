@@ -4,6 +4,7 @@
 use doorman_engine::derive::derive;
 use doorman_engine::lists::{parse_entry, ListAction, ListKind};
 use doorman_engine::reputation::Reputation;
+use doorman_engine::velocity::Counting;
 use doorman_store::on_both_backends;
 use doorman_store::testing::TestDb;
 use doorman_store::{Store, StoreError};
@@ -19,7 +20,8 @@ async fn matched(store: &Store, tenant_id: &str, asn: u32, country: &str, now: i
     let mut signals = derive(&req, &Reputation::default(), &Default::default());
     signals.ip.asn = Some(asn);
     signals.ip.country = Some(country.to_string());
-    let prepared = store.prepare_event(tenant_id, &req, &signals, now, 100).await.unwrap();
+    let prepared =
+        store.prepare_event(tenant_id, &req, &signals, now, &Counting::everything(100)).await.unwrap();
     prepared.list_match.map(|m| format!("{} {}", m.kind.as_str(), m.value))
 }
 
@@ -95,7 +97,8 @@ async fn a_snoozed_rule_is_silenced_for_its_target_until_its_end(db: TestDb) {
         async move {
             let req = signup("eve@example.com", "fp-eve", "p-eve");
             let signals = derive(&req, &Reputation::default(), &Default::default());
-            let prepared = store.prepare_event(&tenant, &req, &signals, now, 100).await.unwrap();
+            let prepared =
+                store.prepare_event(&tenant, &req, &signals, now, &Counting::everything(100)).await.unwrap();
             let a = assess(&req, &signals, &prepared.linkage, &RuleConfig::default());
             a.checks.iter().find(|c| c.code == "HIGH_RISK_ASN").unwrap().status
         }

@@ -6,6 +6,7 @@ use doorman_engine::derive::derive;
 use doorman_engine::feedback::Label;
 use doorman_engine::reputation::Reputation;
 use doorman_engine::score::assess;
+use doorman_engine::velocity::Counting;
 use doorman_store::admins::Role;
 use doorman_store::on_both_backends;
 use doorman_store::review::{Assignee, Claim, ReviewFilter, ReviewSettings};
@@ -29,7 +30,7 @@ async fn event(store: &Store, tenant_id: &str, n: u32, decision: &str, now: i64)
         _ => (-1, -1),
     };
     let prepared =
-        store.prepare_event(tenant_id, &req, &signals, now, config.limits.count_cap()).await.unwrap();
+        store.prepare_event(tenant_id, &req, &signals, now, &Counting::for_config(&config)).await.unwrap();
     let assessment = assess(&req, &signals, &prepared.linkage, &config);
     assert_eq!(assessment.decision.as_str(), decision);
     store

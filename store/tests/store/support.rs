@@ -5,6 +5,7 @@ use doorman_engine::derive::derive;
 use doorman_engine::input::IngestRequest;
 use doorman_engine::reputation::Reputation;
 use doorman_engine::score::assess;
+use doorman_engine::velocity::Counting;
 use doorman_store::events::Prepared;
 use doorman_store::{now_ms, Store};
 use serde_json::json;
@@ -40,7 +41,7 @@ pub async fn ingest_with_key(
 ) -> (Prepared, String) {
     let signals = derive(req, &Reputation::default(), &Default::default());
     let prepared = store
-        .prepare_event(tenant_id, req, &signals, now, RuleConfig::default().limits.count_cap())
+        .prepare_event(tenant_id, req, &signals, now, &Counting::for_config(&RuleConfig::default()))
         .await
         .unwrap();
     let assessment = assess(req, &signals, &prepared.linkage, &RuleConfig::default());

@@ -7,7 +7,7 @@ use doorman_engine::derive::{derive, Signals};
 use doorman_engine::input::IngestRequest;
 use doorman_engine::reputation::Reputation;
 use doorman_engine::score::assess;
-use doorman_engine::velocity::{Velocity, Windows};
+use doorman_engine::velocity::{Counting, Velocity, Windows};
 use doorman_store::on_both_backends;
 use doorman_store::testing::TestDb;
 use doorman_store::Store;
@@ -35,13 +35,16 @@ fn signals(req: &IngestRequest, country: &str) -> Signals {
 }
 
 async fn velocity(store: &Store, tenant: &str, req: &IngestRequest, country: &str, now: i64) -> Velocity {
-    let prepared = store.prepare_event(tenant, req, &signals(req, country), now, 20).await.unwrap();
+    let prepared = store
+        .prepare_event(tenant, req, &signals(req, country), now, &Counting::everything(20))
+        .await
+        .unwrap();
     prepared.linkage.velocity
 }
 
 async fn record(store: &Store, tenant: &str, req: &IngestRequest, country: &str, now: i64) {
     let signals = signals(req, country);
-    let prepared = store.prepare_event(tenant, req, &signals, now, 20).await.unwrap();
+    let prepared = store.prepare_event(tenant, req, &signals, now, &Counting::everything(20)).await.unwrap();
     let assessment = assess(req, &signals, &prepared.linkage, &RuleConfig::default());
     store.record_event(tenant, None, req, &signals, &prepared, &assessment, &json!({}), now).await.unwrap();
 }
@@ -105,7 +108,13 @@ async fn counts_over_each_window_at_its_edges(db: TestDb) {
     }))
     .unwrap();
     let v = store
-        .prepare_event(&acme, &bare, &derive(&bare, &Reputation::default(), &Default::default()), T0, 20)
+        .prepare_event(
+            &acme,
+            &bare,
+            &derive(&bare, &Reputation::default(), &Default::default()),
+            T0,
+            &Counting::everything(20),
+        )
         .await
         .unwrap()
         .linkage
