@@ -43,6 +43,25 @@ analyze() {
   if [[ "$1" == postgres ]]; then psql -q "$2" -c "ANALYZE"; fi
 }
 
+# The server's CPU time (user and system, from /proc) and events stored, to give the CPU time
+# per event of a measured run: steadier than events/s on a machine whose speed varies.
+server_cpu_and_events() {
+  local ticks events
+  ticks=$(awk '{print $14 + $15}' "/proc/$server_pid/stat")
+  events=$(curl -fs "http://127.0.0.1:$port/metrics" | awk '/^doorman_ingest_duration_seconds_count/ {print $2}')
+  echo "$ticks ${events:-0}"
+}
+
+# Runs the load generator with "$@" and prints the server's CPU time per event of the run.
+measured() {
+  local before after
+  before=($(server_cpu_and_events))
+  "$loadgen" "$@"
+  after=($(server_cpu_and_events))
+  awk -v t="$(( after[0] - before[0] ))" -v n="$(( after[1] - before[1] ))" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN { if (n > 0) printf "    server CPU %.0f µs per event\n", t / hz * 1e6 / n }'
+}
+
 bench() {
   local backend="$1" url="$2"
   export DATABASE_URL="$url"
@@ -66,7 +85,7 @@ bench() {
   local common=(--url "http://127.0.0.1:$port" --keys "$key_list")
   "$loadgen" "${common[@]}" --concurrency "$concurrency" --events 10000 --run 1 --label "$backend fill to 10k" >/dev/null
   analyze "$backend" "$url"
-  "$loadgen" "${common[@]}" --concurrency "$concurrency" --seconds "$seconds" --run 2 --label "$backend at 10k events"
+  measured "${common[@]}" --concurrency "$concurrency" --seconds "$seconds" --run 2 --label "$backend at 10k events"
   if (( idle_pages > 0 )); then
     "$loadgen" "${common[@]}" --concurrency "$concurrency" --seconds "$seconds" --run 5 \
       --idle-pages "$idle_pages" --admin bench@doorman.test:bench-admin-password \
@@ -84,7 +103,7 @@ bench() {
     "$loadgen" "${common[@]}" --concurrency 32 --events $((large - stored)) --run 3 --label "$backend fill" >/dev/null
     analyze "$backend" "$url"
   fi
-  "$loadgen" "${common[@]}" --concurrency "$concurrency" --seconds "$seconds" --run 4 --label "$backend at ${large} events"
+  measured "${common[@]}" --concurrency "$concurrency" --seconds "$seconds" --run 4 --label "$backend at ${large} events"
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
 }
 
