@@ -444,6 +444,8 @@ mod tests {
         };
         assert!(bad(|c| c.thresholds.monitor_max = 10));
         assert!(bad(|c| c.limits.accounts_per_device = 0));
+        assert!(bad(|c| c.limits.events_per_ip_per_5_minutes = 0));
+        assert!(bad(|c| c.limits.devices_per_email_domain_per_hour = MAX_COUNT_LIMIT + 1));
         assert!(bad(|c| c.limits.min_completion_ms = -1));
         assert!(bad(|c| {
             c.overrides.insert("NOPE".into(), RuleOverride::default());

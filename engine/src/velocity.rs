@@ -102,6 +102,13 @@ mod tests {
     }
 
     #[test]
+    fn the_rules_named_for_the_costly_counts_are_in_the_catalog() {
+        for code in ADDRESS_RULES.iter().chain(&EMAIL_DOMAIN_RULES) {
+            assert!(catalog().iter().any(|rule| rule.code == *code), "{code}");
+        }
+    }
+
+    #[test]
     fn address_and_domain_counts_are_read_for_the_rules_that_use_them() {
         let mut config = RuleConfig::default();
         assert_eq!(

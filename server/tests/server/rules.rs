@@ -54,6 +54,7 @@ async fn a_tuned_rule_scores_the_next_event_and_the_preview_shows_what_would_cha
     for bad in [
         edit(json!({"values": {"allowMax": 500}})),
         edit(json!({"values": {"noSuchLimit": 1}})),
+        edit(json!({"values": {"eventsPerIpPer5Minutes": 0}})),
         edit(json!({"rules": {"NOT_A_RULE": {"weight": 1}}})),
         "not json".to_string(),
     ] {
