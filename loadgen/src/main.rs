@@ -3,14 +3,13 @@
 //! number of events (`--events`, used to fill the database before a measurement).
 
 mod idle_pages;
-mod traffic;
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use traffic::{Mix, Traffic};
+use doorman_loadgen::traffic::{Mix, Traffic};
 
 #[derive(Debug, Parser)]
 #[command(name = "doorman-loadgen", about = "Load generator for Doorman's ingest API")]

@@ -15,6 +15,7 @@ mod lists;
 mod openapi;
 mod operators;
 mod overview;
+mod replay;
 mod reputation;
 mod review;
 mod rules;
