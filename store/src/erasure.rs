@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::db::with_writer;
+use crate::packed_json::StoredJson;
 use crate::{Result, Store, StoreError};
 
 /// What an erasure removed.
@@ -56,10 +57,11 @@ impl Store {
         let reviews = "DELETE FROM review_items WHERE tenant_id = $1 AND NOT EXISTS \
             (SELECT 1 FROM events e WHERE e.tenant_id = review_items.tenant_id AND e.id = review_items.event_id)";
         // Where the user referred someone else, that event stays (it is the referee's), but
-        // not who referred: its column, and its checks' details that name the referrer.
+        // not who referred: its column, and its checks' details that name the referrer (in
+        // Rust: a SQLite row's checks are packed).
+        let referring = "SELECT id, checks_json FROM events WHERE tenant_id = $1 AND referrer_user_id = $2";
         let referred =
-            "UPDATE events SET referrer_user_id = NULL, checks_json = REPLACE(checks_json, $2, $3) \
-            WHERE tenant_id = $1 AND referrer_user_id = $2";
+            "UPDATE events SET referrer_user_id = NULL, checks_json = $3 WHERE tenant_id = $1 AND id = $2";
         let erased = with_writer!(self, pool => {
             // Deletes come first: a SQLite transaction that starts by writing never has to
             // upgrade a read lock, which concurrent ingest could refuse.
@@ -70,7 +72,12 @@ impl Store {
             let device_links = linked.len() as u64;
             sqlx::query(deliveries).bind(tenant_id).bind(user).execute(&mut *tx).await?;
             sqlx::query(reviews).bind(tenant_id).execute(&mut *tx).await?;
-            sqlx::query(referred).bind(tenant_id).bind(user).bind(ERASED).execute(&mut *tx).await?;
+            let referrals: Vec<(String, StoredJson)> =
+                sqlx::query_as(referring).bind(tenant_id).bind(user).fetch_all(&mut *tx).await?;
+            for (id, checks) in referrals {
+                let checks = checks.replaced(user, ERASED)?;
+                sqlx::query(referred).bind(tenant_id).bind(&id).bind(checks).execute(&mut *tx).await?;
+            }
             touched.extend(linked);
             touched.sort();
             touched.dedup();

@@ -16,6 +16,7 @@ use sqlx::Row;
 use crate::db::{with_pool, Pool};
 use crate::event_writer::{query_row, EventWrite};
 use crate::linkage::{self, LinkageRow, Param};
+use crate::packed_json::StoredJson;
 use crate::read_connections::on_read_connection;
 use crate::tenant_lists::parse_match;
 use crate::visitors::{DeviceKeys, MatchMethod, VisitorMatch};
@@ -289,9 +290,12 @@ impl Store {
             risk_band: assessment.risk_band.as_str(),
             decision: assessment.decision.as_str(),
             triggered: assessment.triggered().map(|c| c.code.as_str()).collect::<Vec<_>>().join(","),
-            device_json: to_json(&req.device)?,
-            checks_json: doorman_engine::score::stored::encode(req.event_type, &assessment.checks),
-            signals_json: to_json(derived_signals)?,
+            device_json: StoredJson::Text(to_json(&req.device)?),
+            checks_json: StoredJson::Text(doorman_engine::score::stored::encode(
+                req.event_type,
+                &assessment.checks,
+            )),
+            signals_json: StoredJson::Text(to_json(derived_signals)?),
             email_normalized: signals.email.normalized.clone(),
             ip_country: signals.ip.country.clone(),
             phone: signals.phone.number.clone(),

@@ -9,6 +9,7 @@ use doorman_engine::score::stored::decode;
 
 use crate::db::{execute, with_pool};
 use crate::erasure::validate_user;
+use crate::packed_json::StoredJson;
 use crate::{Result, Store, StoreError};
 
 /// Most devices listed for one user: far more than a person owns, and a bound on an
@@ -69,9 +70,9 @@ struct EventRow {
     label: Option<String>,
     outcome: Option<String>,
     feedback_at: Option<i64>,
-    device_json: String,
-    checks_json: String,
-    signals_json: String,
+    device_json: StoredJson,
+    checks_json: StoredJson,
+    signals_json: StoredJson,
 }
 
 const EVENT_COLUMNS: &str = "id, event_type, created_at, external_user_id, email, ip, visitor_id, \
@@ -85,7 +86,7 @@ fn stored_checks(row: &EventRow) -> Result<Value> {
         .into_iter()
         .find(|t| t.as_str() == row.event_type)
         .ok_or_else(|| corrupt(format!("unknown event type {}", row.event_type)))?;
-    let checks = decode(event_type, &row.checks_json).map_err(|e| corrupt(e.to_string()))?;
+    let checks = decode(event_type, &row.checks_json.text()?).map_err(|e| corrupt(e.to_string()))?;
     serde_json::to_value(checks).map_err(|e| corrupt(e.to_string()))
 }
 
@@ -93,8 +94,8 @@ impl TryFrom<EventRow> for StoredEvent {
     type Error = StoreError;
 
     fn try_from(row: EventRow) -> Result<Self> {
-        let parse = |json: &str, what: &str| {
-            serde_json::from_str(json)
+        let parse = |json: &StoredJson, what: &str| {
+            serde_json::from_str(&json.text()?)
                 .map_err(|e| StoreError::Corrupt(format!("event {} {what}: {e}", row.id)))
         };
         Ok(StoredEvent {

@@ -19,6 +19,7 @@ pub mod events;
 pub mod export;
 mod linkage;
 pub mod overview;
+pub mod packed_json;
 mod read_connections;
 pub mod reputation;
 pub mod rescore;

@@ -11,6 +11,7 @@ use doorman_engine::score::assess;
 use serde::{Deserialize, Serialize};
 
 use crate::db::with_pool;
+use crate::packed_json::StoredJson;
 use crate::{Result, Store};
 
 /// Most events one preview scores again.
@@ -39,8 +40,8 @@ struct StoredRow {
     phone: Option<String>,
     referrer_user_id: Option<String>,
     promo_code: Option<String>,
-    device_json: String,
-    signals_json: String,
+    device_json: StoredJson,
+    signals_json: StoredJson,
     risk_score: i32,
     decision: String,
 }
@@ -49,8 +50,8 @@ struct StoredRow {
 fn rescore(row: StoredRow, config: &RuleConfig) -> Option<Rescored> {
     let event_type = EventType::ALL.into_iter().find(|t| t.as_str() == row.event_type)?;
     // Its type is the request's: the collector's device payload.
-    let device = serde_json::from_str(&row.device_json).ok()?;
-    let stored: serde_json::Value = serde_json::from_str(&row.signals_json).ok()?;
+    let device = serde_json::from_str(&row.device_json.text().ok()?).ok()?;
+    let stored: serde_json::Value = serde_json::from_str(&row.signals_json.text().ok()?).ok()?;
     let signals: Signals = serde_json::from_value(stored.clone()).ok()?;
     let mut linkage: Linkage = serde_json::from_value(stored["linkage"].clone()).unwrap_or_default();
     linkage.velocity = serde_json::from_value(stored["velocity"].clone()).unwrap_or_default();

@@ -82,14 +82,22 @@ async fn columns_containing(app: &TestApp, needle: &str) -> Vec<String> {
     let pattern = format!("%{needle}%");
     let mut found = Vec::new();
     macro_rules! search {
-        ($conn:expr, $columns:expr) => {{
+        ($conn:expr, $columns:expr, $packed:expr) => {{
             let columns: Vec<(String, String)> =
                 sqlx::query_as($columns).fetch_all(&mut $conn).await.unwrap();
             assert!(columns.len() > 20, "too few columns read: {columns:?}");
             for (table, column) in columns {
                 let sql =
                     format!("SELECT COUNT(*) FROM \"{table}\" WHERE CAST(\"{column}\" AS TEXT) LIKE $1");
-                let n: i64 = sqlx::query_scalar(&sql).bind(&pattern).fetch_one(&mut $conn).await.unwrap();
+                let mut n: i64 = sqlx::query_scalar(&sql).bind(&pattern).fetch_one(&mut $conn).await.unwrap();
+                // SQLite's rows keep events' JSON packed: read it as the store does.
+                if $packed && table == "events" && column.ends_with("_json") {
+                    let sql =
+                        format!("SELECT \"{column}\" FROM \"{table}\" WHERE typeof(\"{column}\") = 'blob'");
+                    for value in sqlx::query_scalar::<_, Vec<u8>>(&sql).fetch_all(&mut $conn).await.unwrap() {
+                        n += doorman_store::packed_json::column_text(value).unwrap().contains(needle) as i64;
+                    }
+                }
                 if n > 0 {
                     found.push(format!("{table}.{column}"));
                 }
@@ -101,13 +109,15 @@ async fn columns_containing(app: &TestApp, needle: &str) -> Vec<String> {
         search!(
             conn,
             "SELECT table_name::text, column_name::text FROM information_schema.columns \
-                       WHERE table_schema = current_schema()"
+                       WHERE table_schema = current_schema()",
+            false
         );
     } else {
         let mut conn = sqlx::SqliteConnection::connect(&app.db.url).await.unwrap();
         search!(
             conn,
-            "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'"
+            "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'",
+            true
         );
     }
     found

@@ -19,6 +19,7 @@ use tokio::sync::{mpsc, oneshot};
 
 pub(crate) use sqlite::query_row;
 
+use crate::packed_json::StoredJson;
 use crate::{Result, StoreError};
 
 /// Most events committed together. More waiting requests wait for the next batch, which
@@ -47,9 +48,9 @@ pub(crate) struct EventWrite {
     pub risk_band: &'static str,
     pub decision: &'static str,
     pub triggered: String,
-    pub device_json: String,
-    pub checks_json: String,
-    pub signals_json: String,
+    pub device_json: StoredJson,
+    pub checks_json: StoredJson,
+    pub signals_json: StoredJson,
     pub email_normalized: Option<String>,
     pub ip_country: Option<String>,
     pub phone: Option<String>,
@@ -124,6 +125,13 @@ impl BatchWriter {
         match self {
             Self::Postgres(jobs) => jobs.send((write, reply)).await.map_err(|_| stopped())?,
             Self::Sqlite(tasks) => {
+                // Packed here, on the request's thread, not on the one writer thread.
+                let write = EventWrite {
+                    device_json: write.device_json.packed()?,
+                    checks_json: write.checks_json.packed()?,
+                    signals_json: write.signals_json.packed()?,
+                    ..write
+                };
                 tasks.send(sqlite::Task::Write((write, reply))).await.map_err(|_| stopped())?
             }
         }

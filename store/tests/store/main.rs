@@ -6,6 +6,7 @@ mod flows;
 mod lifecycle;
 mod lists;
 mod operators;
+mod packing;
 mod review;
 mod search;
 mod support;
