@@ -262,7 +262,7 @@ pub async fn build_state(store: Store, config: ServeConfig) -> Result<AppState, 
         .build();
     let rate_limiter = Arc::new(RateLimiter::new(config.rate_limit, config.rate_limit_burst));
     let live = app::live::LiveFeed::new(config.live_buffer as usize, config.live_max_subscribers);
-    Ok(AppState {
+    Ok(AppState::new(crate::state::Shared {
         live,
         deadlines: Default::default(),
         leptos_options,
@@ -273,7 +273,7 @@ pub async fn build_state(store: Store, config: ServeConfig) -> Result<AppState, 
         demo,
         metrics: Default::default(),
         rate_limiter,
-    })
+    }))
 }
 
 async fn serve(db: &DbConfig, config: ServeConfig) -> CliResult {

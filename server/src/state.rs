@@ -14,8 +14,13 @@ use crate::demo::DemoBackend;
 use crate::metrics::Metrics;
 use crate::rate_limit::RateLimiter;
 
-#[derive(Clone, FromRef)]
-pub struct AppState {
+/// Cloned for every request by axum's `State` extractor, so one reference count: cloning
+/// the parts themselves (the dashboard's options alone are a dozen strings) took a twentieth
+/// of the server's time under ingest.
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     pub leptos_options: LeptosOptions,
     pub store: Store,
     pub reputation: ReputationCache,
@@ -29,6 +34,42 @@ pub struct AppState {
     pub live: app::live::LiveFeed,
     /// Each API key's deadline policy as last read, for when the database cannot be asked.
     pub deadlines: Arc<crate::deadline::Deadlines>,
+}
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The parts that extractors and leptos_axum take from the state.
+macro_rules! parts {
+    ($($part:ty => $field:ident),* $(,)?) => {$(
+        impl FromRef<AppState> for $part {
+            fn from_ref(state: &AppState) -> Self {
+                state.$field.clone()
+            }
+        }
+    )*};
+}
+parts! {
+    LeptosOptions => leptos_options,
+    Store => store,
+    ReputationCache => reputation,
+    Arc<Geo> => geo,
+    Arc<ServeConfig> => config,
+    Arc<Metrics> => metrics,
+    Arc<RateLimiter> => rate_limiter,
+    app::live::LiveFeed => live,
+    Arc<crate::deadline::Deadlines> => deadlines,
 }
 
 /// The reputation lists in memory. Read on every event; replaced whole when lists change,
