@@ -134,7 +134,7 @@ impl StoredJson {
 /// The JSON text of a column's value (a row's bytes, packed or not), as the store reads it:
 /// for tools and tests that read rows themselves.
 pub fn column_text(bytes: Vec<u8>) -> Result<String> {
-    let json = StoredJson::from_bytes(bytes).map_err(|e| corrupt(e))?;
+    let json = StoredJson::from_bytes(bytes).map_err(corrupt)?;
     json.text().map(Cow::into_owned)
 }
 
