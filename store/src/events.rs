@@ -367,8 +367,8 @@ mod tests {
                     step.contains("=? AND"),
                     "{event_type:?}: only the tenant narrows this search: {step}"
                 );
-                // An event row is kilobytes of JSON: reading one per match made every count
-                // grow with the history of its IP, device, email or user.
+                // Reading an event row (a page read for each, rows lie far apart) per match
+                // made every count grow with the history of its IP, device, email or user.
                 if step.contains(" events ") {
                     assert!(step.contains("COVERING INDEX"), "{event_type:?}: reads event rows: {step}");
                 }
