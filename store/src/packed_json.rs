@@ -1,13 +1,12 @@
-//! An event's device, checks and derived signals as its row keeps them. On SQLite they are
-//! packed: a zstd frame compressed with a dictionary trained on events' JSON
+//! An event's device, checks and derived signals as its row keeps them, on both backends:
+//! packed, a zstd frame compressed with a dictionary trained on events' JSON
 //! (`scripts/train-event-dictionary.py`), which knows the key names, rule codes and the
 //! wording of checks that every event repeats. As text they were 4.1 KB of a 4.4 KB row, so
-//! each row took a page and an overflow page of its own; packed they are about 260 bytes.
-//! PostgreSQL keeps text: it compresses a row's large values itself (lz4, migration 0012).
+//! each row took a page and an overflow page of its own on SQLite, and PostgreSQL's own
+//! compression kept 3.9 KB of each; packed they are about 260 bytes.
 //!
 //! A frame names the dictionary it was packed with, so every dictionary ever shipped stays
-//! here under its number; rows written as text before packing (or on PostgreSQL) read as
-//! they are.
+//! here under its number; rows written as text before packing read as they are.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -105,11 +104,11 @@ impl StoredJson {
         String::from_utf8(bytes).map(Cow::Owned).map_err(corrupt)
     }
 
-    /// The text, if it is not packed: PostgreSQL's rows.
-    pub(crate) fn as_text(&self) -> Option<&str> {
+    /// The bytes a row keeps: the frame, or the text's UTF-8, which reads back as text.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
         match self {
-            Self::Text(text) => Some(text),
-            Self::Packed(_) => None,
+            Self::Text(text) => text.as_bytes(),
+            Self::Packed(frame) => frame,
         }
     }
 
@@ -168,25 +167,19 @@ impl<'q> Encode<'q, Sqlite> for StoredJson {
 
 impl Type<Postgres> for StoredJson {
     fn type_info() -> PgTypeInfo {
-        <String as Type<Postgres>>::type_info()
-    }
-
-    fn compatible(ty: &PgTypeInfo) -> bool {
-        <String as Type<Postgres>>::compatible(ty)
+        <Vec<u8> as Type<Postgres>>::type_info()
     }
 }
 
 impl<'r> Decode<'r, Postgres> for StoredJson {
     fn decode(value: PgValueRef<'r>) -> std::result::Result<Self, BoxDynError> {
-        Ok(Self::Text(<String as Decode<Postgres>>::decode(value)?))
+        Self::from_bytes(<Vec<u8> as Decode<Postgres>>::decode(value)?)
     }
 }
 
 impl Encode<'_, Postgres> for StoredJson {
     fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> std::result::Result<IsNull, BoxDynError> {
-        // A PostgreSQL column is text; a packed value goes there as its text.
-        let text = self.text()?;
-        <&str as Encode<Postgres>>::encode_by_ref(&text.as_ref(), buf)
+        <&[u8] as Encode<Postgres>>::encode_by_ref(&self.as_bytes(), buf)
     }
 }
 

@@ -82,7 +82,7 @@ async fn columns_containing(app: &TestApp, needle: &str) -> Vec<String> {
     let pattern = format!("%{needle}%");
     let mut found = Vec::new();
     macro_rules! search {
-        ($conn:expr, $columns:expr, $packed:expr) => {{
+        ($conn:expr, $columns:expr) => {{
             let columns: Vec<(String, String)> =
                 sqlx::query_as($columns).fetch_all(&mut $conn).await.unwrap();
             assert!(columns.len() > 20, "too few columns read: {columns:?}");
@@ -90,10 +90,9 @@ async fn columns_containing(app: &TestApp, needle: &str) -> Vec<String> {
                 let sql =
                     format!("SELECT COUNT(*) FROM \"{table}\" WHERE CAST(\"{column}\" AS TEXT) LIKE $1");
                 let mut n: i64 = sqlx::query_scalar(&sql).bind(&pattern).fetch_one(&mut $conn).await.unwrap();
-                // SQLite's rows keep events' JSON packed: read it as the store does.
-                if $packed && table == "events" && column.ends_with("_json") {
-                    let sql =
-                        format!("SELECT \"{column}\" FROM \"{table}\" WHERE typeof(\"{column}\") = 'blob'");
+                // Rows keep events' JSON packed: read it as the store does.
+                if table == "events" && column.ends_with("_json") {
+                    let sql = format!("SELECT \"{column}\" FROM events");
                     for value in sqlx::query_scalar::<_, Vec<u8>>(&sql).fetch_all(&mut $conn).await.unwrap() {
                         n += doorman_store::packed_json::column_text(value).unwrap().contains(needle) as i64;
                     }
@@ -109,15 +108,13 @@ async fn columns_containing(app: &TestApp, needle: &str) -> Vec<String> {
         search!(
             conn,
             "SELECT table_name::text, column_name::text FROM information_schema.columns \
-                       WHERE table_schema = current_schema()",
-            false
+                       WHERE table_schema = current_schema()"
         );
     } else {
         let mut conn = sqlx::SqliteConnection::connect(&app.db.url).await.unwrap();
         search!(
             conn,
-            "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'",
-            true
+            "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'"
         );
     }
     found

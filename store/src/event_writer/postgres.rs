@@ -166,11 +166,9 @@ async fn write_events(conn: &mut PgConnection, writes: &[&EventWrite]) -> Result
         .bind(column(ws(), |w| w.risk_band))
         .bind(column(ws(), |w| w.decision))
         .bind(column(ws(), |w| w.triggered.as_str()))
-        // Never packed on PostgreSQL (see `packed_json.rs`); a packed one would fail the batch
-        // on its NOT NULL column, not be stored wrong.
-        .bind(column(ws(), |w| w.device_json.as_text()))
-        .bind(column(ws(), |w| w.checks_json.as_text()))
-        .bind(column(ws(), |w| w.signals_json.as_text()))
+        .bind(column(ws(), |w| w.device_json.as_bytes()))
+        .bind(column(ws(), |w| w.checks_json.as_bytes()))
+        .bind(column(ws(), |w| w.signals_json.as_bytes()))
         .bind(column(ws(), |w| w.email_normalized.as_deref()))
         .bind(column(ws(), |w| w.ip_country.as_deref()))
         .bind(column(ws(), |w| w.phone.as_deref()))
