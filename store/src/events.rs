@@ -290,12 +290,13 @@ impl Store {
             risk_band: assessment.risk_band.as_str(),
             decision: assessment.decision.as_str(),
             triggered: assessment.triggered().map(|c| c.code.as_str()).collect::<Vec<_>>().join(","),
-            device_json: StoredJson::Text(to_json(&req.device)?),
-            checks_json: StoredJson::Text(doorman_engine::score::stored::encode(
+            // Packed here, on the request's thread, not on the one writer's.
+            device_json: StoredJson::pack(&to_json(&req.device)?)?,
+            checks_json: StoredJson::pack(&doorman_engine::score::stored::encode(
                 req.event_type,
                 &assessment.checks,
-            )),
-            signals_json: StoredJson::Text(to_json(derived_signals)?),
+            ))?,
+            signals_json: StoredJson::pack(&to_json(derived_signals)?)?,
             email_normalized: signals.email.normalized.clone(),
             ip_country: signals.ip.country.clone(),
             phone: signals.phone.number.clone(),

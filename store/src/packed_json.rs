@@ -78,14 +78,6 @@ impl StoredJson {
         })
     }
 
-    /// The same value packed, if it is text.
-    pub(crate) fn packed(self) -> Result<Self> {
-        match self {
-            Self::Text(text) => Self::pack(&text),
-            packed => Ok(packed),
-        }
-    }
-
     /// The JSON text.
     pub(crate) fn text(&self) -> Result<Cow<'_, str>> {
         let frame = match self {

@@ -15,7 +15,7 @@ use doorman_loadgen::traffic::{Mix, Traffic};
 use doorman_store::on_both_backends;
 use serde_json::Value;
 
-use crate::harness::TestApp;
+use crate::harness::{fired, TestApp};
 
 /// Events replayed: enough for repeat devices, logins of earlier signups, farms and bots to
 /// meet the linkage and velocity rules, within every velocity window of a test's run time.
@@ -30,12 +30,8 @@ fn recorded() -> PathBuf {
 /// One line per event: its number, tenant, type, decision, score and fired rules (sorted,
 /// shadowed ones marked).
 fn line(n: u64, tenant: usize, event_type: EventType, body: &Value) -> String {
-    let mut rules: Vec<String> = body["triggeredRules"]
-        .as_array()
-        .unwrap_or_else(|| panic!("event {n}: no triggeredRules in {body}"))
-        .iter()
-        .map(|r| r["code"].as_str().unwrap().to_string())
-        .collect();
+    assert!(body["triggeredRules"].is_array(), "event {n}: no triggeredRules in {body}");
+    let mut rules = fired(body);
     rules.sort();
     let mut shadow: Vec<String> = body["allChecks"]
         .as_array()

@@ -122,13 +122,6 @@ impl BatchWriter {
     /// visitor the event was stored under.
     pub(crate) async fn write(&self, write: EventWrite) -> Result<String> {
         let (reply, done) = oneshot::channel();
-        // Packed here, on the request's thread, not on the one writer's.
-        let write = EventWrite {
-            device_json: write.device_json.packed()?,
-            checks_json: write.checks_json.packed()?,
-            signals_json: write.signals_json.packed()?,
-            ..write
-        };
         match self {
             Self::Postgres(jobs) => jobs.send((write, reply)).await.map_err(|_| stopped())?,
             Self::Sqlite(tasks) => {
