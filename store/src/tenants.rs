@@ -39,26 +39,34 @@ impl Store {
     pub async fn create_tenant(&self, slug: &str, name: &str) -> Result<Tenant> {
         validate_slug(slug)?;
         validate_name(name)?;
-        let tenant = Tenant {
-            id: ids::new_id("ten"),
+        let mut tenant = Tenant {
+            id: String::new(),
             slug: slug.to_string(),
             name: name.trim().to_string(),
             status: "ACTIVE".into(),
             created_at: now_ms(),
         };
-        let sql = "INSERT INTO tenants (id, slug, name, status, created_at) VALUES ($1, $2, $3, $4, $5)";
-        execute!(self, pool => sqlx::query(sql)
-            .bind(&tenant.id)
-            .bind(&tenant.slug)
-            .bind(&tenant.name)
-            .bind(&tenant.status)
-            .bind(tenant.created_at)
-            .execute(pool)
-            .await)
-        .map_err(|e| {
-            StoreError::conflict_on_unique(e, format!("a tenant with slug {slug:?} already exists"))
-        })?;
-        Ok(tenant)
+        // Tenant ids are short (see `ids::new_tenant_id`): one that is taken is drawn again.
+        let sql = "INSERT INTO tenants (id, slug, name, status, created_at) \
+            SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM tenants WHERE id = $1)";
+        for _ in 0..8 {
+            tenant.id = ids::new_tenant_id();
+            let inserted = execute!(self, pool => sqlx::query(sql)
+                .bind(&tenant.id)
+                .bind(&tenant.slug)
+                .bind(&tenant.name)
+                .bind(&tenant.status)
+                .bind(tenant.created_at)
+                .execute(pool)
+                .await)
+            .map_err(|e| {
+                StoreError::conflict_on_unique(e, format!("a tenant with slug {slug:?} already exists"))
+            })?;
+            if inserted == 1 {
+                return Ok(tenant);
+            }
+        }
+        Err(StoreError::Conflict("no free tenant id was drawn in 8 tries".into()))
     }
 
     pub async fn tenant_by_slug(&self, slug: &str) -> Result<Option<Tenant>> {
