@@ -10,7 +10,7 @@ test.setTimeout(180_000);
 
 async function visitorOf(page: Page) {
   const visitor = await page.locator('#visitor').textContent();
-  expect(visitor).toMatch(/^vis_[0-9a-f]+$/);
+  expect(visitor).toMatch(/^vis_[0-9a-z]{26}$/);
   return visitor!;
 }
 

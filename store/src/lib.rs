@@ -29,7 +29,7 @@ pub mod search;
 pub mod settings;
 pub mod shadow;
 pub mod snoozes;
-mod statistics;
+pub mod statistics;
 pub mod tenant_lists;
 pub mod tenants;
 #[cfg(feature = "testing")]

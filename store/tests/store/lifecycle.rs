@@ -101,8 +101,8 @@ async fn erasure_removes_a_user_and_keeps_counts_right(db: TestDb) {
 }
 on_both_backends!(TestDb::new => erasure_removes_a_user_and_keeps_counts_right);
 
-/// PostgreSQL's statistics of a table that grew are gathered again, once; SQLite has none to
-/// keep.
+/// PostgreSQL's statistics of a table that grew are gathered again, once, and a table with
+/// many deleted rows is vacuumed, as autovacuum would; SQLite has neither to keep.
 async fn stale_planner_statistics_are_refreshed(db: TestDb) {
     let store = db.store.clone();
     let acme = store.create_tenant("acme", "Acme").await.unwrap();
@@ -111,28 +111,38 @@ async fn stale_planner_statistics_are_refreshed(db: TestDb) {
             .await;
     }
     if db.url.starts_with("sqlite") {
-        assert_eq!(store.refresh_statistics().await.unwrap(), Vec::<String>::new());
+        assert_eq!(store.refresh_statistics().await.unwrap(), Default::default());
         return;
     }
     // Each connection reports its changes to PostgreSQL's statistics within about 10 s.
-    let mut analysed = Vec::new();
-    for _ in 0..100 {
-        analysed.extend(store.refresh_statistics().await.unwrap());
-        if analysed.iter().any(|t| t == "events") {
-            break;
+    let until_done = |table: &'static str, vacuum: bool| {
+        let store = store.clone();
+        async move {
+            for _ in 0..100 {
+                let done = store.refresh_statistics().await.unwrap();
+                if (if vacuum { &done.vacuumed } else { &done.analysed }).iter().any(|t| t == table) {
+                    return true;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            false
         }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert!(until_done("events", false).await, "events never analysed");
+    assert!(!store.refresh_statistics().await.unwrap().analysed.contains(&"events".to_string()));
+    // 56 of 60 events erased: more than autovacuum's 50 dead rows and a fifth of those left.
+    for i in 0..56 {
+        store.erase_user(&acme.id, &format!("u{i}@example.com")).await.unwrap();
     }
-    assert!(analysed.iter().any(|t| t == "events"), "events never analysed: {analysed:?}");
-    assert!(!store.refresh_statistics().await.unwrap().contains(&"events".to_string()));
+    assert!(until_done("events", true).await, "events never vacuumed");
     let mut admin = sqlx::PgConnection::connect(&db.url).await.unwrap();
-    let manual: bool = sqlx::query_scalar(
-        "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'events'",
+    let (analysed, vacuumed): (bool, bool) = sqlx::query_as(
+        "SELECT last_analyze IS NOT NULL, last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'events'",
     )
     .fetch_one(&mut admin)
     .await
     .unwrap();
-    assert!(manual);
+    assert!(analysed && vacuumed);
 }
 
 on_both_backends!(TestDb::new => stale_planner_statistics_are_refreshed);
