@@ -39,13 +39,15 @@ impl Store {
     /// whose statistics are stale (see [`STALE_TABLES`]); on SQLite nothing.
     pub async fn refresh_statistics(&self) -> Result<Maintained> {
         let Pool::Postgres(pool) = &self.pool else { return Ok(Maintained::default()) };
+        // SKIP_LOCKED: where several servers share the database, one that finds another's
+        // vacuum or analysis of a table under way leaves the table to it.
         let vacuumed: Vec<String> = sqlx::query_scalar(UNVACUUMED_TABLES).fetch_all(pool).await?;
         for table in &vacuumed {
-            sqlx::query(&format!("VACUUM {}", quoted(table))).execute(pool).await?;
+            sqlx::query(&format!("VACUUM (SKIP_LOCKED) {}", quoted(table))).execute(pool).await?;
         }
         let analysed: Vec<String> = sqlx::query_scalar(STALE_TABLES).fetch_all(pool).await?;
         for table in &analysed {
-            sqlx::query(&format!("ANALYZE {}", quoted(table))).execute(pool).await?;
+            sqlx::query(&format!("ANALYZE (SKIP_LOCKED) {}", quoted(table))).execute(pool).await?;
         }
         Ok(Maintained { vacuumed, analysed })
     }
