@@ -17,7 +17,7 @@ pub fn new_id(prefix: &str) -> String {
 /// event. Tenants are few; `create_tenant` draws again in the unlikely case of a collision.
 pub fn new_tenant_id() -> String {
     let mut bytes = [0u8; 8];
-    getrandom::fill(&mut bytes).expect("the operating system's random source failed");
+    fill_random(&mut bytes);
     let mut id = String::with_capacity(12);
     id.push_str("ten_");
     push_base32(&mut id, u128::from(u64::from_be_bytes(bytes)), 8);
@@ -36,8 +36,13 @@ fn push_base32(out: &mut String, value: u128, digits: u32) {
 /// `n` bytes from the operating system's CSPRNG, hex-encoded.
 pub fn random_hex(n: usize) -> String {
     let mut buf = vec![0u8; n];
-    getrandom::fill(&mut buf).expect("the operating system's random source failed");
+    fill_random(&mut buf);
     hex(&buf)
+}
+
+/// `buf` filled from the operating system's CSPRNG; without one no secret can be made.
+fn fill_random(buf: &mut [u8]) {
+    getrandom::fill(buf).expect("the operating system's random source failed");
 }
 
 pub fn hex(bytes: &[u8]) -> String {
