@@ -21,7 +21,7 @@ use crate::read_connections::on_read_connection;
 use crate::tenant_lists::parse_match;
 use crate::visitors::{DeviceKeys, MatchMethod, VisitorMatch};
 use crate::webhooks::webhook_payload;
-use crate::{ids, velocity, Result, Store, StoreError};
+use crate::{ids, stored_signals, velocity, Result, Store, StoreError};
 
 const HOUR_MS: i64 = 60 * 60 * 1000;
 const DAY_MS: i64 = 24 * HOUR_MS;
@@ -268,6 +268,7 @@ impl Store {
         let id = ids::new_id("evt");
         let keys = device_keys(signals);
         let visitor = &prepared.visitor;
+        let payload_id = req.device.as_ref().and_then(|d| d.payload_id.as_deref());
         let write = EventWrite {
             tenant_id: tenant_id.to_string(),
             visitor_id: visitor.visitor_id.clone(),
@@ -282,21 +283,35 @@ impl Store {
             event_type: req.event_type.as_str(),
             now,
             external_user_id: req.external_user_id.clone(),
-            email: req.email.clone(),
+            // Most emails arrive as they normalise; the column then stays empty and every
+            // read takes `COALESCE(email, email_normalized)`.
+            email: req
+                .email
+                .clone()
+                .filter(|email| Some(email.as_str()) != signals.email.normalized.as_deref()),
             user_key: prepared.user_key.clone(),
             ip: signals.ip.address.clone(),
-            payload_id: req.device.as_ref().and_then(|d| d.payload_id.clone()),
+            payload_id: payload_id.map(str::to_string),
             risk_score: assessment.risk_score,
             risk_band: assessment.risk_band.as_str(),
             decision: assessment.decision.as_str(),
             triggered: assessment.triggered().map(|c| c.code.as_str()).collect::<Vec<_>>().join(","),
             // Packed here, on the request's thread, not on the one writer's.
-            device_json: StoredJson::pack(&to_json(&req.device)?)?,
+            device_json: StoredJson::pack(&to_json(&stored_signals::slim_device(req.device.as_ref()))?)?,
             checks_json: StoredJson::pack(&doorman_engine::score::stored::encode(
                 req.event_type,
                 &assessment.checks,
             ))?,
-            signals_json: StoredJson::pack(&to_json(derived_signals)?)?,
+            signals_json: StoredJson::pack(&to_json(&stored_signals::slim(
+                derived_signals,
+                stored_signals::Columns {
+                    visitor_id: &visitor.visitor_id,
+                    email_normalized: signals.email.normalized.as_deref(),
+                    ip: signals.ip.address.as_deref(),
+                    payload_id,
+                },
+                req.device.as_ref(),
+            ))?)?,
             email_normalized: signals.email.normalized.clone(),
             ip_country: signals.ip.country.clone(),
             phone: signals.phone.number.clone(),
@@ -317,7 +332,7 @@ impl Store {
 
     /// The newest events in the scope, newest first.
     pub async fn recent_events(&self, scope: Scope<'_>, limit: i64) -> Result<Vec<EventSummary>> {
-        let columns = "e.tenant_id, t.slug AS tenant_slug, e.id, e.event_type, e.created_at, e.email, e.external_user_id, \
+        let columns = "e.tenant_id, t.slug AS tenant_slug, e.id, e.event_type, e.created_at, COALESCE(e.email, e.email_normalized) AS email, e.external_user_id, \
             e.ip, e.visitor_id, e.risk_score, e.risk_band, e.decision, e.triggered_rules";
         let limit = limit.clamp(1, 500);
         Ok(match scope {

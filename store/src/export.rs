@@ -10,6 +10,7 @@ use doorman_engine::score::stored::decode;
 use crate::db::{execute, with_pool};
 use crate::erasure::validate_user;
 use crate::packed_json::StoredJson;
+use crate::stored_signals::{self, Columns};
 use crate::{Result, Store, StoreError};
 
 /// Most devices listed for one user: far more than a person owns, and a bound on an
@@ -70,14 +71,27 @@ struct EventRow {
     label: Option<String>,
     outcome: Option<String>,
     feedback_at: Option<i64>,
+    email_normalized: Option<String>,
+    payload_id: Option<String>,
     device_json: StoredJson,
     checks_json: StoredJson,
     signals_json: StoredJson,
 }
 
-const EVENT_COLUMNS: &str = "id, event_type, created_at, external_user_id, email, ip, visitor_id, \
+const EVENT_COLUMNS: &str = "id, event_type, created_at, external_user_id, COALESCE(email, email_normalized) AS email, ip, visitor_id, \
     risk_score, risk_band, decision, phone, referrer_user_id, promo_code, label, outcome, feedback_at, \
-    device_json, checks_json, signals_json";
+    email_normalized, payload_id, device_json, checks_json, signals_json";
+
+impl EventRow {
+    fn columns(&self) -> Columns<'_> {
+        Columns {
+            visitor_id: &self.visitor_id,
+            email_normalized: self.email_normalized.as_deref(),
+            ip: self.ip.as_deref(),
+            payload_id: self.payload_id.as_deref(),
+        }
+    }
+}
 
 /// The event's checks, every rule of the catalog, from the form events store them in.
 fn stored_checks(row: &EventRow) -> Result<Value> {
@@ -95,13 +109,17 @@ impl TryFrom<EventRow> for StoredEvent {
 
     fn try_from(row: EventRow) -> Result<Self> {
         let parse = |json: &StoredJson, what: &str| {
-            serde_json::from_str(&json.text()?)
+            serde_json::from_str::<Value>(&json.text()?)
                 .map_err(|e| StoreError::Corrupt(format!("event {} {what}: {e}", row.id)))
         };
+        let mut device = parse(&row.device_json, "device")?;
+        stored_signals::restore_device(&mut device, row.columns());
+        let mut derived_signals = parse(&row.signals_json, "signals")?;
+        stored_signals::restore(&mut derived_signals, row.columns(), &device);
         Ok(StoredEvent {
-            device: parse(&row.device_json, "device")?,
+            device,
             checks: stored_checks(&row)?,
-            derived_signals: parse(&row.signals_json, "signals")?,
+            derived_signals,
             event_id: row.id,
             event_type: row.event_type,
             created_at: row.created_at,

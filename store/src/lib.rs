@@ -30,6 +30,7 @@ pub mod settings;
 pub mod shadow;
 pub mod snoozes;
 pub mod statistics;
+mod stored_signals;
 pub mod tenant_lists;
 pub mod tenants;
 #[cfg(feature = "testing")]

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::with_pool;
 use crate::packed_json::StoredJson;
+use crate::stored_signals::{self, Columns};
 use crate::{Result, Store};
 
 /// Most events one preview scores again.
@@ -40,6 +41,9 @@ struct StoredRow {
     phone: Option<String>,
     referrer_user_id: Option<String>,
     promo_code: Option<String>,
+    visitor_id: String,
+    email_normalized: Option<String>,
+    payload_id: Option<String>,
     device_json: StoredJson,
     signals_json: StoredJson,
     risk_score: i32,
@@ -50,8 +54,17 @@ struct StoredRow {
 fn rescore(row: StoredRow, config: &RuleConfig) -> Option<Rescored> {
     let event_type = EventType::ALL.into_iter().find(|t| t.as_str() == row.event_type)?;
     // Its type is the request's: the collector's device payload.
-    let device = serde_json::from_str(&row.device_json.text().ok()?).ok()?;
-    let stored: serde_json::Value = serde_json::from_str(&row.signals_json.text().ok()?).ok()?;
+    let columns = Columns {
+        visitor_id: &row.visitor_id,
+        email_normalized: row.email_normalized.as_deref(),
+        ip: row.ip.as_deref(),
+        payload_id: row.payload_id.as_deref(),
+    };
+    let mut device = serde_json::from_str(&row.device_json.text().ok()?).ok()?;
+    stored_signals::restore_device(&mut device, columns);
+    let mut stored: serde_json::Value = serde_json::from_str(&row.signals_json.text().ok()?).ok()?;
+    stored_signals::restore(&mut stored, columns, &device);
+    let device = serde_json::from_value(device).ok()?;
     let signals: Signals = serde_json::from_value(stored.clone()).ok()?;
     let mut linkage: Linkage = serde_json::from_value(stored["linkage"].clone()).unwrap_or_default();
     linkage.velocity = serde_json::from_value(stored["velocity"].clone()).unwrap_or_default();
@@ -93,8 +106,8 @@ impl Store {
         config: &RuleConfig,
         limit: i64,
     ) -> Result<(Vec<Rescored>, usize)> {
-        let sql = "SELECT id, created_at, event_type, email, external_user_id, ip, phone, referrer_user_id, promo_code, \
-            device_json, signals_json, risk_score, decision FROM events WHERE tenant_id = $1 \
+        let sql = "SELECT id, created_at, event_type, COALESCE(email, email_normalized) AS email, external_user_id, ip, phone, referrer_user_id, promo_code, \
+            visitor_id, email_normalized, payload_id, device_json, signals_json, risk_score, decision FROM events WHERE tenant_id = $1 \
             ORDER BY created_at DESC, id DESC LIMIT $2";
         let rows: Vec<StoredRow> = with_pool!(self, pool => sqlx::query_as(sql).bind(tenant_id)
             .bind(limit.clamp(1, MAX_RESCORE)).fetch_all(pool).await)?;

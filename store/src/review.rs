@@ -266,7 +266,7 @@ struct Decision<'a> {
 }
 
 const ITEM_COLUMNS: &str =
-    "e.id AS event_id, e.event_type, e.created_at, e.email, e.external_user_id, e.ip, \
+    "e.id AS event_id, e.event_type, e.created_at, COALESCE(e.email, e.email_normalized) AS email, e.external_user_id, e.ip, \
     e.visitor_id, e.risk_score, e.decision, e.triggered_rules, \
     CASE WHEN r.claimed_until > $2 THEN r.assignee END AS assignee, \
     CASE WHEN r.claimed_until > $2 THEN r.claimed_until END AS claimed_until, r.sent_by";

@@ -140,7 +140,7 @@ impl Store {
     ) -> Result<Vec<EventSummary>> {
         let c = conditions(scope, filter)?;
         let mut sql =
-            "SELECT e.tenant_id, t.slug AS tenant_slug, e.id, e.event_type, e.created_at, e.email, \
+            "SELECT e.tenant_id, t.slug AS tenant_slug, e.id, e.event_type, e.created_at, COALESCE(e.email, e.email_normalized) AS email, \
             e.external_user_id, e.ip, e.visitor_id, e.risk_score, e.risk_band, e.decision, e.triggered_rules \
             FROM events e JOIN tenants t ON t.id = e.tenant_id"
                 .to_string();

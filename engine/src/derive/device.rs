@@ -72,7 +72,7 @@ fn non_empty(value: &Option<String>) -> Option<&str> {
 /// same machine set up for another country is another visitor, as for the fingerprint, and a
 /// fraudster who moves the time zone to match each proxy is caught by the checks on the time
 /// zone against the IP's country instead.
-fn hardware_key(d: &DeviceSignals) -> Option<String> {
+pub fn hardware_key(d: &DeviceSignals) -> Option<String> {
     non_empty(&d.canvas_hash)?;
     let screen = d.screen.as_ref();
     let hardware: [(&str, Option<String>); 10] = [

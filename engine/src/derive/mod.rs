@@ -11,7 +11,7 @@ mod user_agent;
 use serde::{Deserialize, Serialize};
 
 pub use behavior::{thresholds as behavior_thresholds, BehaviorDerived};
-pub use device::DeviceDerived;
+pub use device::{hardware_key, DeviceDerived};
 pub use email::{normalize_email, EmailDerived};
 pub use ip::IpSignals;
 pub use phone::{normalize_phone, PhoneDerived};

@@ -45,8 +45,11 @@ pub async fn ingest_with_key(
         .await
         .unwrap();
     let assessment = assess(req, &signals, &prepared.linkage, &RuleConfig::default());
+    // As ingest stores them: the signals and the visitor's identification.
+    let mut derived = serde_json::to_value(&signals).unwrap();
+    derived["identification"] = serde_json::to_value(&prepared.visitor).unwrap();
     let id = store
-        .record_event(tenant_id, touch_key, req, &signals, &prepared, &assessment, &json!({}), now)
+        .record_event(tenant_id, touch_key, req, &signals, &prepared, &assessment, &derived, now)
         .await
         .unwrap();
     (prepared, id.event_id)
