@@ -80,7 +80,9 @@ pub(crate) fn slim_device(device: Option<&DeviceSignals>) -> Option<DeviceSignal
     device.map(|d| DeviceSignals { payload_id: None, ..d.clone() })
 }
 
-/// The derived signals to store.
+/// The derived signals to store. `row.visitor_id` is the prepared visitor's; where the
+/// writer stores the event under another (a concurrent first request of the same device
+/// linked it first), the id read back is that one, as the ingest answer's `visitorId` is.
 pub(crate) fn slim(signals: &Value, row: Columns, device: Option<&DeviceSignals>) -> Value {
     let mut signals = signals.clone();
     drop_if(object(&mut signals, "identification"), "visitorId", &Value::String(row.visitor_id.to_string()));
