@@ -139,6 +139,8 @@ mod tests {
         .expect("device")
     }
 
+    const PINNED_KEY: &str = "8e8227266296ea14e15b9b273c346388";
+
     fn columns() -> Columns<'static> {
         Columns {
             visitor_id: "vis_01",
@@ -201,6 +203,14 @@ mod tests {
         let mut read = whole.clone();
         restore(&mut read, columns(), &device);
         assert_eq!(read, whole);
+    }
+
+    /// Rows stored without their hardware key read it back from today's formula: a change
+    /// to the formula must keep this one for them (by a version in the stored signals), or
+    /// every such row would show a key it was never linked under.
+    #[test]
+    fn the_hardware_key_formula_rows_rely_on_is_unchanged() {
+        assert_eq!(hardware_key(&device()).as_deref(), Some(PINNED_KEY));
     }
 
     #[test]
