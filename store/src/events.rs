@@ -310,7 +310,7 @@ impl Store {
                     ip: signals.ip.address.as_deref(),
                     payload_id,
                 },
-                req.device.as_ref(),
+                signals.device.hardware_key.as_deref(),
             ))?)?,
             email_normalized: signals.email.normalized.clone(),
             ip_country: signals.ip.country.clone(),

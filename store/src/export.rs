@@ -113,9 +113,8 @@ impl TryFrom<EventRow> for StoredEvent {
                 .map_err(|e| StoreError::Corrupt(format!("event {} {what}: {e}", row.id)))
         };
         let mut device = parse(&row.device_json, "device")?;
-        stored_signals::restore_device(&mut device, row.columns());
         let mut derived_signals = parse(&row.signals_json, "signals")?;
-        stored_signals::restore(&mut derived_signals, row.columns(), &device);
+        stored_signals::restore(&mut device, &mut derived_signals, row.columns());
         Ok(StoredEvent {
             device,
             checks: stored_checks(&row)?,

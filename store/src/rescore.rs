@@ -61,9 +61,8 @@ fn rescore(row: StoredRow, config: &RuleConfig) -> Option<Rescored> {
         payload_id: row.payload_id.as_deref(),
     };
     let mut device = serde_json::from_str(&row.device_json.text().ok()?).ok()?;
-    stored_signals::restore_device(&mut device, columns);
     let mut stored: serde_json::Value = serde_json::from_str(&row.signals_json.text().ok()?).ok()?;
-    stored_signals::restore(&mut stored, columns, &device);
+    stored_signals::restore(&mut device, &mut stored, columns);
     let device = serde_json::from_value(device).ok()?;
     let signals: Signals = serde_json::from_value(stored.clone()).ok()?;
     let mut linkage: Linkage = serde_json::from_value(stored["linkage"].clone()).unwrap_or_default();

@@ -59,10 +59,6 @@ fn domain(email_normalized: Option<&str>) -> Value {
     text(email_normalized.and_then(|e| e.rsplit_once('@')).map(|(_, domain)| domain))
 }
 
-fn key_of(device: Option<&DeviceSignals>) -> Value {
-    text(device.and_then(hardware_key).as_deref())
-}
-
 fn rounded(value: f64) -> f64 {
     let Ok(short) = format!("{value:.*e}", DIGITS - 1).parse::<f64>() else {
         return value;
@@ -83,14 +79,16 @@ pub(crate) fn slim_device(device: Option<&DeviceSignals>) -> Option<DeviceSignal
 /// The derived signals to store. `row.visitor_id` is the prepared visitor's; where the
 /// writer stores the event under another (a concurrent first request of the same device
 /// linked it first), the id read back is that one, as the ingest answer's `visitorId` is.
-pub(crate) fn slim(signals: &Value, row: Columns, device: Option<&DeviceSignals>) -> Value {
+/// `hardware_key` is the one derived from the event's device, by the function [`restore`]
+/// calls again.
+pub(crate) fn slim(signals: &Value, row: Columns, hardware_key: Option<&str>) -> Value {
     let mut signals = signals.clone();
     drop_if(object(&mut signals, "identification"), "visitorId", &Value::String(row.visitor_id.to_string()));
     // The domain first: it is compared with the normalised email that is still there.
     drop_if(object(&mut signals, "email"), "domain", &domain(row.email_normalized));
     drop_if(object(&mut signals, "email"), "normalized", &text(row.email_normalized));
     drop_if(object(&mut signals, "ip"), "address", &text(row.ip));
-    drop_if(object(&mut signals, "device"), "hardwareKey", &key_of(device));
+    drop_if(object(&mut signals, "device"), "hardwareKey", &text(hardware_key));
     if let Some(behavior) = object(&mut signals, "behavior") {
         for value in behavior.values_mut() {
             let measure = value.as_number().filter(|n| n.is_f64()).and_then(serde_json::Number::as_f64);
@@ -102,24 +100,21 @@ pub(crate) fn slim(signals: &Value, row: Columns, device: Option<&DeviceSignals>
     signals
 }
 
-/// The device as it was sent, from its stored JSON.
-pub(crate) fn restore_device(device: &mut Value, row: Columns) {
+/// The device as it was sent and the derived signals as they were scored (behaviour
+/// measures rounded), from their stored JSON.
+pub(crate) fn restore(device: &mut Value, signals: &mut Value, row: Columns) {
     if let Some(map) = device.as_object_mut() {
         if map.get("payloadId").is_none_or(Value::is_null) {
             map.insert("payloadId".to_string(), text(row.payload_id));
         }
     }
-}
-
-/// The derived signals as they were scored (behaviour measures rounded), from their stored
-/// JSON; `device` is the event's restored device.
-pub(crate) fn restore(signals: &mut Value, row: Columns, device: &Value) {
     fill(object(signals, "identification"), "visitorId", || Value::String(row.visitor_id.to_string()));
     fill(object(signals, "email"), "normalized", || text(row.email_normalized));
     fill(object(signals, "email"), "domain", || domain(row.email_normalized));
     fill(object(signals, "ip"), "address", || text(row.ip));
     fill(object(signals, "device"), "hardwareKey", || {
-        key_of(serde_json::from_value::<DeviceSignals>(device.clone()).ok().as_ref())
+        let device = serde_json::from_value::<DeviceSignals>(device.clone()).ok();
+        text(device.as_ref().and_then(hardware_key).as_deref())
     });
 }
 
@@ -166,7 +161,7 @@ mod tests {
         let device = device();
         let key = hardware_key(&device);
         assert!(key.is_some());
-        let stored = slim(&signals(key.clone()), columns(), Some(&device));
+        let stored = slim(&signals(key.clone()), columns(), key.as_deref());
         assert_eq!(stored["identification"], json!({"method": "new"}));
         assert_eq!(stored["email"], json!({"disposable": false}));
         assert_eq!(stored["ip"], json!({"country": "FR"}));
@@ -174,11 +169,9 @@ mod tests {
 
         let mut stored_device = serde_json::to_value(slim_device(Some(&device))).expect("json");
         assert_eq!(stored_device["payloadId"], Value::Null);
-        restore_device(&mut stored_device, columns());
-        assert_eq!(stored_device, serde_json::to_value(&device).expect("json"));
-
         let mut read = stored;
-        restore(&mut read, columns(), &stored_device);
+        restore(&mut stored_device, &mut read, columns());
+        assert_eq!(stored_device, serde_json::to_value(&device).expect("json"));
         let mut expected = signals(key);
         expected["behavior"]["pointerStraightness"] = json!(0.2202);
         assert_eq!(read, expected);
@@ -188,7 +181,7 @@ mod tests {
     fn values_the_row_does_not_give_again_stay() {
         let device = device();
         let other = Columns { visitor_id: "vis_02", email_normalized: None, ip: None, payload_id: None };
-        let stored = slim(&signals(Some("not the device's".into())), other, Some(&device));
+        let stored = slim(&signals(Some("not the device's".into())), other, hardware_key(&device).as_deref());
         assert_eq!(stored["identification"]["visitorId"], "vis_01");
         assert_eq!(stored["email"]["normalized"], "ann@example.com");
         assert_eq!(stored["email"]["domain"], "example.com");
@@ -198,11 +191,11 @@ mod tests {
 
     #[test]
     fn rows_stored_whole_are_read_as_they_are() {
-        let device = serde_json::to_value(device()).expect("json");
+        let whole_device = serde_json::to_value(device()).expect("json");
         let whole = signals(Some("k".into()));
-        let mut read = whole.clone();
-        restore(&mut read, columns(), &device);
-        assert_eq!(read, whole);
+        let (mut device, mut read) = (whole_device.clone(), whole.clone());
+        restore(&mut device, &mut read, columns());
+        assert_eq!((device, read), (whole_device, whole));
     }
 
     /// Rows stored without their hardware key read it back from today's formula: a change
