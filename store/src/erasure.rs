@@ -47,21 +47,21 @@ impl Store {
     /// behind; counts that rules read afterwards no longer include the user.
     pub async fn erase_user(&self, tenant_id: &str, user: &str) -> Result<Erased> {
         let user = validate_user(user)?;
-        let events = "DELETE FROM events WHERE tenant_id = $1 AND (user_key = $2 OR external_user_id = $2) RETURNING visitor_id";
+        let events = "DELETE FROM events WHERE tenant_number = (SELECT number FROM tenants WHERE id = $1) AND (user_key = $2 OR external_user_id = $2) RETURNING visitor_id";
         let links = "DELETE FROM device_users WHERE tenant_id = $1 AND user_key = $2 RETURNING visitor_id";
-        let orphan = "NOT EXISTS (SELECT 1 FROM events e WHERE e.tenant_id = $1 AND e.visitor_id = $2) \
+        let orphan = "NOT EXISTS (SELECT 1 FROM events e WHERE e.tenant_number = (SELECT number FROM tenants WHERE id = $1) AND e.visitor_id = $2) \
             AND NOT EXISTS (SELECT 1 FROM device_users d WHERE d.tenant_id = $1 AND d.visitor_id = $2)";
         let visitor = format!("DELETE FROM visitors WHERE tenant_id = $1 AND id = $2 AND {orphan}");
         let keys = "DELETE FROM visitor_keys WHERE tenant_id = $1 AND visitor_id = $2";
         let deliveries = "DELETE FROM webhook_deliveries WHERE tenant_id = $1 AND user_key = $2";
         let reviews = "DELETE FROM review_items WHERE tenant_id = $1 AND NOT EXISTS \
-            (SELECT 1 FROM events e WHERE e.tenant_id = review_items.tenant_id AND e.id = review_items.event_id)";
+            (SELECT 1 FROM events e WHERE e.tenant_number = (SELECT number FROM tenants WHERE id = $1) AND e.id = review_items.event_id)";
         // Where the user referred someone else, that event stays (it is the referee's), but
         // not who referred: its column, and its checks' details that name the referrer (in
         // Rust: a SQLite row's checks are packed).
-        let referring = "SELECT id, checks_json FROM events WHERE tenant_id = $1 AND referrer_user_id = $2";
+        let referring = "SELECT id, checks_json FROM events WHERE tenant_number = (SELECT number FROM tenants WHERE id = $1) AND referrer_user_id = $2";
         let referred =
-            "UPDATE events SET referrer_user_id = NULL, checks_json = $3 WHERE tenant_id = $1 AND id = $2";
+            "UPDATE events SET referrer_user_id = NULL, checks_json = $3 WHERE tenant_number = (SELECT number FROM tenants WHERE id = $1) AND id = $2";
         let erased = with_writer!(self, pool => {
             // Deletes come first: a SQLite transaction that starts by writing never has to
             // upgrade a read lock, which concurrent ingest could refuse.

@@ -332,18 +332,18 @@ impl Store {
 
     /// The newest events in the scope, newest first.
     pub async fn recent_events(&self, scope: Scope<'_>, limit: i64) -> Result<Vec<EventSummary>> {
-        let columns = "e.tenant_id, t.slug AS tenant_slug, e.id, e.event_type, e.created_at, COALESCE(e.email, e.email_normalized) AS email, e.external_user_id, \
+        let columns = "t.id AS tenant_id, t.slug AS tenant_slug, e.id, e.event_type, e.created_at, COALESCE(e.email, e.email_normalized) AS email, e.external_user_id, \
             e.ip, e.visitor_id, e.risk_score, e.risk_band, e.decision, e.triggered_rules";
         let limit = limit.clamp(1, 500);
         Ok(match scope {
             Scope::AllTenants => {
-                let sql = format!("SELECT {columns} FROM events e JOIN tenants t ON t.id = e.tenant_id ORDER BY e.created_at DESC LIMIT $1");
+                let sql = format!("SELECT {columns} FROM events e JOIN tenants t ON t.number = e.tenant_number ORDER BY e.created_at DESC LIMIT $1");
                 with_pool!(self, pool => sqlx::query_as::<_, EventSummary>(&sql).bind(limit).fetch_all(pool).await)?
             }
             Scope::Tenant(tenant_id) => {
                 let sql = format!(
-                    "SELECT {columns} FROM events e JOIN tenants t ON t.id = e.tenant_id \
-                    WHERE e.tenant_id = $1 ORDER BY e.created_at DESC LIMIT $2"
+                    "SELECT {columns} FROM events e JOIN tenants t ON t.number = e.tenant_number \
+                    WHERE e.tenant_number = (SELECT number FROM tenants WHERE id = $1) ORDER BY e.created_at DESC LIMIT $2"
                 );
                 with_pool!(self, pool => sqlx::query_as::<_, EventSummary>(&sql).bind(tenant_id).bind(limit).fetch_all(pool).await)?
             }

@@ -163,7 +163,7 @@ pub struct UserExport {
 impl Store {
     /// One event of the tenant by id.
     pub async fn event(&self, tenant_id: &str, event_id: &str) -> Result<Option<StoredEvent>> {
-        let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND id = $2");
+        let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE tenant_number = (SELECT number FROM tenants WHERE id = $1) AND id = $2");
         let row = with_pool!(self, pool => sqlx::query_as::<_, EventRow>(&sql).bind(tenant_id).bind(event_id)
             .fetch_optional(pool).await)?;
         row.map(StoredEvent::try_from).transpose()
@@ -180,7 +180,7 @@ impl Store {
         now: i64,
     ) -> Result<Option<StoredEvent>> {
         let sql = "UPDATE events SET label = COALESCE($3, label), outcome = COALESCE($4, outcome), feedback_at = $5 \
-                   WHERE tenant_id = $1 AND id = $2";
+                   WHERE tenant_number = (SELECT number FROM tenants WHERE id = $1) AND id = $2";
         execute!(self, pool => sqlx::query(sql)
             .bind(tenant_id)
             .bind(event_id)
@@ -194,7 +194,7 @@ impl Store {
 
     /// The type of one of the tenant's events, or `None` when it has no such event.
     pub async fn event_type(&self, tenant_id: &str, event_id: &str) -> Result<Option<EventType>> {
-        let sql = "SELECT event_type FROM events WHERE tenant_id = $1 AND id = $2";
+        let sql = "SELECT event_type FROM events WHERE tenant_number = (SELECT number FROM tenants WHERE id = $1) AND id = $2";
         let name: Option<String> = with_pool!(self, pool => sqlx::query_scalar(sql).bind(tenant_id).bind(event_id)
             .fetch_optional(pool).await)?;
         name.map(|name| {
@@ -219,7 +219,7 @@ impl Store {
     pub async fn export_user(&self, tenant_id: &str, user: &str) -> Result<Option<UserExport>> {
         let user = validate_user(user)?;
         let events = format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND (user_key = $2 OR external_user_id = $2) \
+            "SELECT {EVENT_COLUMNS} FROM events WHERE tenant_number = (SELECT number FROM tenants WHERE id = $1) AND (user_key = $2 OR external_user_id = $2) \
              ORDER BY created_at, id LIMIT $3"
         );
         let rows = with_pool!(self, pool => sqlx::query_as::<_, EventRow>(&events).bind(tenant_id).bind(user)

@@ -102,7 +102,7 @@ impl Param {
 macro_rules! other_users {
     ($filter:literal) => {
         concat!(
-            "(SELECT COUNT(*) FROM (SELECT DISTINCT COALESCE(user_key, '') FROM events WHERE tenant_id = :tenant AND ",
+            "(SELECT COUNT(*) FROM (SELECT DISTINCT COALESCE(user_key, '') FROM events WHERE tenant_number = :tenant_number AND ",
             $filter,
             " AND user_key <> :user AND user_key <> '' LIMIT :cap) AS c)"
         )
@@ -135,7 +135,7 @@ macro_rules! snooze_arm {
 macro_rules! events {
     ($filter:literal) => {
         concat!(
-            "(SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE tenant_id = :tenant AND ",
+            "(SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE tenant_number = :tenant_number AND ",
             $filter,
             " LIMIT :cap) AS c)"
         )
@@ -149,7 +149,7 @@ const COMMON: &[(&str, &str)] = &[
         "(SELECT COUNT(*) FROM (SELECT 1 FROM device_users WHERE tenant_id = :tenant AND visitor_id = :visitor \
          AND user_key <> :user LIMIT :cap) AS c)",
     ),
-    ("payload_uses", "(SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE tenant_id = :tenant AND payload_id = :payload LIMIT 1) AS c)"),
+    ("payload_uses", "(SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE tenant_number = :tenant_number AND payload_id = :payload LIMIT 1) AS c)"),
     // The tenant's list entry for this event that has not expired, a block before an allow
     // ('block' > 'allow').
     (
@@ -231,12 +231,12 @@ const LOGIN: &[(&str, &str)] = &[
     ),
     (
         "previous_login_country",
-        "(SELECT ip_country FROM events WHERE tenant_id = :tenant AND user_key = :user AND user_key <> '' \
+        "(SELECT ip_country FROM events WHERE tenant_number = :tenant_number AND user_key = :user AND user_key <> '' \
          AND event_type = 'LOGIN' AND ip_country IS NOT NULL ORDER BY created_at DESC LIMIT 1)",
     ),
     (
         "previous_login_at",
-        "(SELECT created_at FROM events WHERE tenant_id = :tenant AND user_key = :user AND user_key <> '' \
+        "(SELECT created_at FROM events WHERE tenant_number = :tenant_number AND user_key = :user AND user_key <> '' \
          AND event_type = 'LOGIN' AND ip_country IS NOT NULL ORDER BY created_at DESC LIMIT 1)",
     ),
 ];
@@ -283,7 +283,7 @@ const PASSWORD_RESET: &[(&str, &str)] = &[
 fn newest_of_each_type(columns: &str, filter: &str) -> String {
     let arms = EventType::ALL.iter().enumerate().map(|(i, t)| {
         format!(
-            "SELECT * FROM (SELECT {columns}, created_at FROM events WHERE tenant_id = :tenant AND {filter} \
+            "SELECT * FROM (SELECT {columns}, created_at FROM events WHERE tenant_number = :tenant_number AND {filter} \
              AND event_type = '{}' AND created_at >= :since_24h ORDER BY created_at DESC LIMIT :cap) AS t{i}",
             t.as_str()
         )
@@ -311,7 +311,7 @@ fn velocity_tables(by_address: bool, by_email_domain: bool) -> String {
     };
     let domain = match by_email_domain {
         true => "(SELECT string_agg(CAST(created_at AS TEXT) || ' ' || visitor_id, ',') AS x \
-            FROM (SELECT visitor_id, created_at FROM events WHERE tenant_id = :tenant AND email_domain = :email_domain \
+            FROM (SELECT visitor_id, created_at FROM events WHERE tenant_number = :tenant_number AND email_domain = :email_domain \
             AND created_at >= :since_24h ORDER BY created_at DESC LIMIT :cap) AS r)",
         false => NOTHING,
     };
@@ -372,6 +372,9 @@ fn number_placeholders(sql: &str) -> LinkageQuery {
     LinkageQuery { sql: out, params, columns: Vec::new() }
 }
 
+/// The number the events table names the tenant by.
+const TENANT_NUMBER_OF_PARAM: &str = "(SELECT number FROM tenants WHERE id = :tenant)";
+
 /// The visitor each of the event's device keys belongs to (one primary-key lookup per
 /// kind), and the visitor the event resolves to: the most certain key's, else a new one.
 /// Resolving within the linkage query saves a round trip to the database per event.
@@ -391,7 +394,9 @@ fn build(event_type: EventType, by_address: bool, by_email_domain: bool) -> Link
         velocity_tables(by_address, by_email_domain),
         selected.join(", ")
     );
-    let mut query = number_placeholders(&sql.replace(":visitor", "(SELECT id FROM v)"));
+    // Events name their tenant by number (see `crate::tenants`).
+    let sql = sql.replace(":visitor", "(SELECT id FROM v)").replace(":tenant_number", TENANT_NUMBER_OF_PARAM);
+    let mut query = number_placeholders(&sql);
     query.columns = COMMON.iter().chain(columns(event_type)).map(|(name, _)| *name).collect();
     query
 }

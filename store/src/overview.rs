@@ -72,17 +72,17 @@ impl Store {
         }
         let until = since + bucket_ms * buckets as i64;
         let per_bucket = "SELECT (created_at - $2) / $4 AS bucket, decision, COUNT(*) AS n FROM events \
-            WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY 1, 2";
+            WHERE tenant_number = (SELECT number FROM tenants WHERE id = $1) AND created_at >= $2 AND created_at < $3 GROUP BY 1, 2";
         let bands = format!(
             "SELECT CAST(CASE WHEN risk_score >= {top} THEN {last} WHEN risk_score < 0 THEN 0 ELSE risk_score / {SCORE_BAND} END AS BIGINT) AS band, \
-             COUNT(*) AS n FROM events WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY 1",
+             COUNT(*) AS n FROM events WHERE tenant_number = (SELECT number FROM tenants WHERE id = $1) AND created_at >= $2 AND created_at < $3 GROUP BY 1",
             top = SCORE_BAND * (SCORE_BANDS as i32 - 1),
             last = SCORE_BANDS - 1,
         );
         let fired =
-            "SELECT triggered_rules, COUNT(*) AS n FROM events WHERE tenant_id = $1 AND created_at >= $2 \
+            "SELECT triggered_rules, COUNT(*) AS n FROM events WHERE tenant_number = (SELECT number FROM tenants WHERE id = $1) AND created_at >= $2 \
             AND created_at < $3 AND triggered_rules <> '' GROUP BY triggered_rules";
-        let labeled = "SELECT triggered_rules, label, COUNT(*) AS n FROM events WHERE tenant_id = $1 \
+        let labeled = "SELECT triggered_rules, label, COUNT(*) AS n FROM events WHERE tenant_number = (SELECT number FROM tenants WHERE id = $1) \
             AND label IS NOT NULL GROUP BY triggered_rules, label";
         let (per_bucket, bands, fired, labeled) = with_pool!(self, pool => {
             let per_bucket: Vec<(i64, String, i64)> = sqlx::query_as(per_bucket)

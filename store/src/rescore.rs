@@ -106,7 +106,7 @@ impl Store {
         limit: i64,
     ) -> Result<(Vec<Rescored>, usize)> {
         let sql = "SELECT id, created_at, event_type, COALESCE(email, email_normalized) AS email, external_user_id, ip, phone, referrer_user_id, promo_code, \
-            visitor_id, email_normalized, payload_id, device_json, signals_json, risk_score, decision FROM events WHERE tenant_id = $1 \
+            visitor_id, email_normalized, payload_id, device_json, signals_json, risk_score, decision FROM events WHERE tenant_number = (SELECT number FROM tenants WHERE id = $1) \
             ORDER BY created_at DESC, id DESC LIMIT $2";
         let rows: Vec<StoredRow> = with_pool!(self, pool => sqlx::query_as(sql).bind(tenant_id)
             .bind(limit.clamp(1, MAX_RESCORE)).fetch_all(pool).await)?;

@@ -93,8 +93,8 @@ impl Store {
     /// while [`Purged::filled`] says the batch was full.
     pub async fn purge_expired_batch(&self, tenant_id: &str, now: i64, batch: i64) -> Result<Purged> {
         let cutoff = self.retention_policy(tenant_id).await?.cutoff(now);
-        let events = "DELETE FROM events WHERE tenant_id = $1 AND id IN \
-            (SELECT id FROM events WHERE tenant_id = $1 AND created_at < $2 LIMIT $3)";
+        let events = "DELETE FROM events WHERE tenant_number = (SELECT number FROM tenants WHERE id = $1) AND id IN \
+            (SELECT id FROM events WHERE tenant_number = (SELECT number FROM tenants WHERE id = $1) AND created_at < $2 LIMIT $3)";
         let links = "DELETE FROM device_users WHERE tenant_id = $1 AND (visitor_id, user_key) IN \
             (SELECT visitor_id, user_key FROM device_users WHERE tenant_id = $1 AND last_seen_at < $2 LIMIT $3)";
         // A visitor seen last before the cutoff has no event left; its keys go with it.
@@ -108,7 +108,7 @@ impl Store {
         let snoozes = "DELETE FROM rule_snoozes WHERE tenant_id = $1 AND until < $2";
         // A review item's claim and comment go with its event.
         let reviews = "DELETE FROM review_items WHERE tenant_id = $1 AND NOT EXISTS \
-            (SELECT 1 FROM events e WHERE e.tenant_id = review_items.tenant_id AND e.id = review_items.event_id)";
+            (SELECT 1 FROM events e WHERE e.tenant_number = (SELECT number FROM tenants WHERE id = $1) AND e.id = review_items.event_id)";
         let deliveries_cutoff = cutoff.max(now - 30 * DAY_MS);
         let count = "UPDATE tenants SET purged_events = purged_events + $2, last_purge_at = $3 WHERE id = $1";
         let purged = with_writer!(self, pool => {

@@ -201,14 +201,14 @@ enum Bind {
 /// The ids of the tenant's queued events (`$1` is the tenant), as a subquery.
 fn queue_ids(settings: &ReviewSettings, now: i64) -> String {
     let mut arms = vec![
-        "SELECT id FROM events WHERE tenant_id = $1 AND decision = 'CHALLENGE' AND label IS NULL".to_string(),
-        "SELECT r.event_id FROM review_items r JOIN events s ON s.tenant_id = r.tenant_id AND s.id = r.event_id \
+        "SELECT id FROM events WHERE tenant_number = (SELECT number FROM tenants WHERE id = $1) AND decision = 'CHALLENGE' AND label IS NULL".to_string(),
+        "SELECT r.event_id FROM review_items r JOIN events s ON s.tenant_number = (SELECT number FROM tenants WHERE id = $1) AND s.id = r.event_id \
          WHERE r.tenant_id = $1 AND r.sent_at IS NOT NULL AND s.label IS NULL"
             .to_string(),
     ];
     if let Some(min) = settings.near_miss_score {
         arms.push(format!(
-            "SELECT id FROM events WHERE tenant_id = $1 AND created_at >= {} AND decision = 'ALLOW' \
+            "SELECT id FROM events WHERE tenant_number = (SELECT number FROM tenants WHERE id = $1) AND created_at >= {} AND decision = 'ALLOW' \
              AND risk_score >= {min} AND label IS NULL",
             now - NEAR_MISS_WINDOW_MS
         ));
@@ -220,8 +220,8 @@ fn queue_ids(settings: &ReviewSettings, now: i64) -> String {
 /// `$2` (now).
 fn queue_from(settings: &ReviewSettings, filter: &ReviewFilter, now: i64) -> (String, Vec<Bind>) {
     let mut sql = format!(
-        "FROM events e LEFT JOIN review_items r ON r.tenant_id = e.tenant_id AND r.event_id = e.id \
-         WHERE e.tenant_id = $1 AND e.id IN ({}) AND $2 = $2",
+        "FROM events e LEFT JOIN review_items r ON r.tenant_id = $1 AND r.event_id = e.id \
+         WHERE e.tenant_number = (SELECT number FROM tenants WHERE id = $1) AND e.id IN ({}) AND $2 = $2",
         queue_ids(settings, now)
     );
     let mut binds = Vec::new();
@@ -365,8 +365,8 @@ impl Store {
     /// One event's queue state; `NotFound` when the tenant has no such event.
     async fn review_state(&self, tenant_id: &str, event_id: &str) -> Result<ItemState> {
         let sql = "SELECT e.label, e.decision, e.risk_score, e.created_at, e.user_key, r.sent_at, r.assignee, r.claimed_until \
-            FROM events e LEFT JOIN review_items r ON r.tenant_id = e.tenant_id AND r.event_id = e.id \
-            WHERE e.tenant_id = $1 AND e.id = $2";
+            FROM events e LEFT JOIN review_items r ON r.tenant_id = $1 AND r.event_id = e.id \
+            WHERE e.tenant_number = (SELECT number FROM tenants WHERE id = $1) AND e.id = $2";
         with_pool!(self, pool => sqlx::query_as::<_, ItemState>(sql).bind(tenant_id).bind(event_id)
             .fetch_optional(pool).await)?
         .ok_or(StoreError::NotFound("event"))
@@ -523,7 +523,7 @@ impl Store {
                 (until - now + MINUTE_MS - 1) / MINUTE_MS
             )));
         }
-        let label_sql = "UPDATE events SET label = $3, feedback_at = $4 WHERE tenant_id = $1 AND id = $2 AND label IS NULL";
+        let label_sql = "UPDATE events SET label = $3, feedback_at = $4 WHERE tenant_number = (SELECT number FROM tenants WHERE id = $1) AND id = $2 AND label IS NULL";
         let item_sql = "INSERT INTO review_items (tenant_id, event_id, decided_by, decided_at, comment) VALUES ($1, $2, $3, $4, $5) \
             ON CONFLICT (tenant_id, event_id) DO UPDATE SET decided_by = excluded.decided_by, decided_at = excluded.decided_at, \
             comment = excluded.comment, assignee = NULL, claimed_until = NULL";

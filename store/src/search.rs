@@ -67,7 +67,10 @@ fn given(value: &Option<String>) -> Option<&str> {
 fn conditions(scope: Scope<'_>, filter: &EventFilter) -> Result<Conditions> {
     let mut c = Conditions { sql: Vec::new(), binds: Vec::new() };
     if let Scope::Tenant(tenant_id) = scope {
-        c.push("e.tenant_id = ?", vec![Bind::Text(tenant_id.to_string())]);
+        c.push(
+            "e.tenant_number = (SELECT number FROM tenants WHERE id = ?)",
+            vec![Bind::Text(tenant_id.to_string())],
+        );
     }
     if let Some(t) = given(&filter.event_type) {
         c.push(
@@ -140,9 +143,9 @@ impl Store {
     ) -> Result<Vec<EventSummary>> {
         let c = conditions(scope, filter)?;
         let mut sql =
-            "SELECT e.tenant_id, t.slug AS tenant_slug, e.id, e.event_type, e.created_at, COALESCE(e.email, e.email_normalized) AS email, \
+            "SELECT t.id AS tenant_id, t.slug AS tenant_slug, e.id, e.event_type, e.created_at, COALESCE(e.email, e.email_normalized) AS email, \
             e.external_user_id, e.ip, e.visitor_id, e.risk_score, e.risk_band, e.decision, e.triggered_rules \
-            FROM events e JOIN tenants t ON t.id = e.tenant_id"
+            FROM events e JOIN tenants t ON t.number = e.tenant_number"
                 .to_string();
         if !c.sql.is_empty() {
             sql.push_str(" WHERE ");
@@ -170,7 +173,7 @@ impl Store {
         let users = "SELECT user_key, first_seen_at, last_seen_at FROM device_users \
             WHERE tenant_id = $1 AND visitor_id = $2 ORDER BY last_seen_at DESC LIMIT $3";
         let ips = "SELECT ip, COUNT(*) AS events, MAX(created_at) AS last_seen_at FROM events \
-            WHERE tenant_id = $1 AND visitor_id = $2 AND ip IS NOT NULL GROUP BY ip ORDER BY last_seen_at DESC LIMIT $3";
+            WHERE tenant_number = (SELECT number FROM tenants WHERE id = $1) AND visitor_id = $2 AND ip IS NOT NULL GROUP BY ip ORDER BY last_seen_at DESC LIMIT $3";
         Ok(with_pool!(self, pool => {
             let users = sqlx::query_as::<_, DeviceUser>(users).bind(tenant_id).bind(visitor_id).bind(MAX_LINKED).fetch_all(pool).await?;
             let ips = sqlx::query_as::<_, DeviceIp>(ips).bind(tenant_id).bind(visitor_id).bind(MAX_LINKED).fetch_all(pool).await?;

@@ -4,6 +4,7 @@
 
 use sqlx::Connection;
 
+use crate::db::with_pool;
 use crate::Store;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,11 +51,40 @@ impl Drop for TestDb {
 }
 
 pub async fn sqlite() -> TestDb {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let url = format!("sqlite:{}", dir.path().join("t.db").display());
-    let store = Store::connect(&url, 4).await.expect("open SQLite");
-    store.migrate().await.expect("migrate SQLite");
-    TestDb { store, url, _dir: Some(dir), pg_name: None }
+    let db = unmigrated(Backend::Sqlite).await;
+    db.store.migrate().await.expect("migrate SQLite");
+    db
+}
+
+/// A store on a fresh database migrated up to the migration before the one named
+/// `description` (its file name without the number, as `tenant_numbers`), to test how that
+/// migration carries an earlier build's rows. [`Store::migrate`] applies the rest.
+pub async fn migrated_before(backend: Backend, description: &str) -> TestDb {
+    let db = unmigrated(backend).await;
+    let mut migrator = match backend {
+        Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
+        Backend::Postgres => sqlx::migrate!("migrations/postgres"),
+    };
+    let wanted = description.replace('_', " ");
+    let at = migrator
+        .iter()
+        .position(|m| m.description == wanted)
+        .unwrap_or_else(|| panic!("no {backend:?} migration {description:?}"));
+    migrator.migrations = std::borrow::Cow::Owned(migrator.migrations[..at].to_vec());
+    with_pool!(db.store, pool => migrator.run(pool).await).expect("migrate");
+    db
+}
+
+async fn unmigrated(backend: Backend) -> TestDb {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temporary folder");
+            let url = format!("sqlite:{}", dir.path().join("t.db").display());
+            let store = Store::connect(&url, 4).await.expect("open SQLite");
+            TestDb { store, url, _dir: Some(dir), pg_name: None }
+        }
+        Backend::Postgres => unmigrated_postgres().await,
+    }
 }
 
 fn postgres_admin_url() -> String {
@@ -64,6 +94,12 @@ fn postgres_admin_url() -> String {
 
 /// A new database on the test server, named uniquely so tests can run in parallel.
 pub async fn postgres() -> TestDb {
+    let db = unmigrated_postgres().await;
+    db.store.migrate().await.expect("migrate PostgreSQL");
+    db
+}
+
+async fn unmigrated_postgres() -> TestDb {
     let admin_url = postgres_admin_url();
     let mut admin = sqlx::PgConnection::connect(&admin_url)
         .await
@@ -73,7 +109,6 @@ pub async fn postgres() -> TestDb {
     let (base, _) = admin_url.rsplit_once('/').expect("a database URL ends in /NAME");
     let url = format!("{base}/{name}");
     let store = Store::connect(&url, 8).await.expect("open PostgreSQL");
-    store.migrate().await.expect("migrate PostgreSQL");
     TestDb { store, url, _dir: None, pg_name: Some(name) }
 }
 

@@ -64,13 +64,13 @@ pub(crate) struct EventWrite {
 }
 
 // The statements of SQLite's writer. PostgreSQL's writes the same rows in one call of the
-// function `doorman_write_events` (migration 0013): a change to one is a change to both.
+// function `doorman_write_events` (migration 0022 last): a change to one is a change to both.
 // `email_domain` is the normalised email's domain, as PostgreSQL generates it (migration 0019).
-pub(crate) const INSERT_EVENT: &str = "INSERT INTO events (tenant_id, id, event_type, created_at, external_user_id, \
+pub(crate) const INSERT_EVENT: &str = "INSERT INTO events (tenant_number, id, event_type, created_at, external_user_id, \
     email, user_key, ip, visitor_id, payload_id, risk_score, risk_band, decision, triggered_rules, device_json, \
     checks_json, signals_json, email_normalized, ip_country, phone, phone_range, referrer_user_id, promo_code, \
     email_domain) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, \
+    VALUES ((SELECT number FROM tenants WHERE id = $1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, \
     CASE WHEN instr($18, '@') > 0 THEN substr($18, instr($18, '@') + 1) END)";
 /// Links a user to a device, or records that they were seen together again, as for visitors
 /// (see `UPSERT_VISITOR`) once a minute.

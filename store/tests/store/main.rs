@@ -10,4 +10,5 @@ mod packing;
 mod review;
 mod search;
 mod support;
+mod upgrades;
 mod velocity;
