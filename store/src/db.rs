@@ -115,6 +115,7 @@ pub struct Store {
     pub(crate) writer: Pool,
     /// Each tenant's effective rule settings with the versions they were read at.
     pub(crate) settings: crate::settings::SettingsCache,
+    pub(crate) tenant_numbers: crate::tenants::TenantNumbers,
     /// The batching event writer, which on SQLite also reads the linkage of events.
     pub(crate) events: crate::event_writer::BatchWriter,
     /// On PostgreSQL, the connections for the reads every event makes.
@@ -165,6 +166,7 @@ impl Store {
                 pool: Pool::Sqlite(readers),
                 writer: Pool::Sqlite(writer),
                 settings: Default::default(),
+                tenant_numbers: Default::default(),
                 events,
                 reads: None,
             })
@@ -193,6 +195,7 @@ impl Store {
                 pool: pool.clone(),
                 writer: pool,
                 settings: Default::default(),
+                tenant_numbers: Default::default(),
                 events,
                 reads: Some(reads),
             })

@@ -122,6 +122,7 @@ impl Store {
         now: i64,
         counting: &Counting,
     ) -> Result<Prepared> {
+        let tenant_number = self.tenant_number(tenant_id).await?;
         let keys = device_keys(signals);
         let new_visitor = ids::new_id("vis");
         let user_key = user_key(req, signals);
@@ -134,6 +135,7 @@ impl Store {
             signals.email.normalized.as_deref().and_then(|e| e.split_once('@')).map(|(_, d)| d);
         let value = |param: Param| match param {
             Param::Tenant => Bound::Text(Some(tenant_id)),
+            Param::TenantNumber => Bound::Int(tenant_number),
             Param::Token => Bound::Text(keys.token.filter(|v| !v.is_empty())),
             Param::Fingerprint => Bound::Text(keys.fingerprint.filter(|v| !v.is_empty())),
             Param::Hardware => Bound::Text(keys.hardware.filter(|v| !v.is_empty())),

@@ -17,6 +17,8 @@ use doorman_engine::velocity::Counting;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Param {
     Tenant,
+    /// The tenant's number, as the events table names it.
+    TenantNumber,
     Token,
     Fingerprint,
     Hardware,
@@ -43,8 +45,9 @@ pub(crate) enum Param {
 }
 
 impl Param {
-    const ALL: [Param; 23] = [
+    const ALL: [Param; 24] = [
         Param::Tenant,
+        Param::TenantNumber,
         Param::Token,
         Param::Fingerprint,
         Param::Hardware,
@@ -72,6 +75,7 @@ impl Param {
     fn placeholder(self) -> &'static str {
         match self {
             Param::Tenant => ":tenant",
+            Param::TenantNumber => ":tenant_number",
             Param::Token => ":token",
             Param::Fingerprint => ":fingerprint",
             Param::Hardware => ":hardware",
@@ -372,9 +376,6 @@ fn number_placeholders(sql: &str) -> LinkageQuery {
     LinkageQuery { sql: out, params, columns: Vec::new() }
 }
 
-/// The number the events table names the tenant by.
-const TENANT_NUMBER_OF_PARAM: &str = "(SELECT number FROM tenants WHERE id = :tenant)";
-
 /// The visitor each of the event's device keys belongs to (one primary-key lookup per
 /// kind), and the visitor the event resolves to: the most certain key's, else a new one.
 /// Resolving within the linkage query saves a round trip to the database per event.
@@ -394,9 +395,7 @@ fn build(event_type: EventType, by_address: bool, by_email_domain: bool) -> Link
         velocity_tables(by_address, by_email_domain),
         selected.join(", ")
     );
-    // Events name their tenant by number (see `crate::tenants`).
-    let sql = sql.replace(":visitor", "(SELECT id FROM v)").replace(":tenant_number", TENANT_NUMBER_OF_PARAM);
-    let mut query = number_placeholders(&sql);
+    let mut query = number_placeholders(&sql.replace(":visitor", "(SELECT id FROM v)"));
     query.columns = COMMON.iter().chain(columns(event_type)).map(|(name, _)| *name).collect();
     query
 }
