@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the browser collector into public/collector/: Rust → wasm32 (no_std) → wasm-bindgen
-# (ES module glue) → wasm-opt -Oz (binaryen from npm) → short import names, and the loader
-# bundled with the glue by esbuild (scripts/pack-collector.mjs); then prints the gzipped sizes.
+# (ES module glue) → short import and export names, and the loader bundled with the glue by
+# esbuild (scripts/pack-collector.mjs) → wasm-opt -Oz (binaryen from npm); then prints the
+# gzipped sizes.
 # The result is two files: doorman.js and doorman_collector_bg.wasm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,16 +24,19 @@ target_dir="${CARGO_TARGET_DIR:-target}"
 bindgen="$target_dir/collector-bindgen"
 cargo build -p doorman-collector --lib --target wasm32-unknown-unknown --profile collector
 rm -rf "$bindgen"
-wasm-bindgen --target web --no-typescript --out-dir "$bindgen" --out-name doorman_collector \
+wasm-bindgen --target bundler --no-typescript --out-dir "$bindgen" --out-name doorman_collector \
   "$target_dir/wasm32-unknown-unknown/collector/doorman_collector.wasm"
-
-wasm="$bindgen/doorman_collector_bg.wasm"
-node_modules/.bin/wasm-opt -Oz --strip-producers --strip-target-features --enable-bulk-memory \
-  --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types \
-  --enable-multivalue "$wasm" -o "$wasm"
 
 rm -rf public/collector
 node scripts/pack-collector.mjs "$bindgen" public/collector
+
+# After packing, which drops the exports the glue does not use, so that their code goes too.
+# `--low-memory-unused`: Rust's data starts at 1 MiB with the stack below it, so nothing lives in
+# the first KiB and wasm-opt may fold constant offsets into loads and stores.
+wasm=public/collector/doorman_collector_bg.wasm
+node_modules/.bin/wasm-opt --low-memory-unused -Oz --converge --strip-producers --strip-target-features \
+  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types \
+  --enable-multivalue "$wasm" -o "$wasm"
 
 gz() { gzip -9 -c "$1" | wc -c; }
 js=$(gz public/collector/doorman.js)

@@ -1,11 +1,12 @@
-// Packs the collector for the browser: renames the wasm's imports to short names in the module
-// and in wasm-bindgen's glue, then bundles the loader with the glue into one minified module.
+// Packs the collector for the browser: renames the wasm's imports and exports to short names in
+// the module and in wasm-bindgen's glue, then bundles the loader with the glue into one
+// minified module.
 //
 //   node scripts/pack-collector.mjs BINDGEN_DIR OUT_DIR
 //
-// BINDGEN_DIR holds wasm-bindgen's `--target web` output (doorman_collector.js and
-// doorman_collector_bg.wasm, already through wasm-opt); OUT_DIR receives doorman.js and
-// doorman_collector_bg.wasm. wasm-bindgen names each import after its function and a 16-digit
+// BINDGEN_DIR holds wasm-bindgen's `--target bundler` output (the glue doorman_collector_bg.js
+// and doorman_collector_bg.wasm, which wasm-opt optimises after this); OUT_DIR receives
+// doorman.js and doorman_collector_bg.wasm. wasm-bindgen names each import after its function and a 16-digit
 // hash, and a minifier cannot shorten them: they are the keys of the object the module is
 // instantiated with. Written out twice, in the module and in the glue, they were a tenth of
 // the gzipped download.
@@ -20,6 +21,8 @@ if (!bindgenDir || !outDir) {
 }
 const GLUE_MODULE = './doorman_collector_bg.js';
 const SHORT_MODULE = 'w';
+// The exports that collector/js/loader.js calls itself, which keep their names.
+const LOADER_EXPORTS = ['__wbindgen_start'];
 
 // ---- wasm binary: LEB128 and names ----
 
@@ -81,20 +84,28 @@ function shortName(index) {
   return out;
 }
 
-// Renames the imports of `GLUE_MODULE`; gives the new module and the names given.
-function renameImports(wasm) {
-  const renamed = new Map();
+// The module with the section `id` replaced by `rewrite(start, end)`'s bytes, if it has one.
+function rewriteSection(wasm, id, rewrite) {
   const out = [...wasm.subarray(0, 8)];
   let at = 8;
   while (at < wasm.length) {
-    const id = wasm[at];
     const [size, start] = readU32(wasm, at + 1);
     const end = start + size;
-    if (id !== 2) {
+    if (wasm[at] === id) {
+      const section = rewrite(start, end);
+      out.push(id, ...u32(section.length), ...section);
+    } else {
       out.push(...wasm.subarray(at, end));
-      at = end;
-      continue;
     }
+    at = end;
+  }
+  return Uint8Array.from(out);
+}
+
+// Renames the imports of `GLUE_MODULE`; gives the new module and the names given.
+function renameImports(wasm) {
+  const renamed = new Map();
+  const out = rewriteSection(wasm, 2, (start, end) => {
     let [count, p] = readU32(wasm, start);
     const section = u32(count);
     while (count--) {
@@ -113,31 +124,62 @@ function renameImports(wasm) {
       p = described;
     }
     if (p !== end) throw new Error('import section not read to its end');
-    out.push(2, ...u32(section.length), ...section);
-    at = end;
-  }
-  return [Uint8Array.from(out), renamed];
+    return section;
+  });
+  return [out, renamed];
+}
+
+// Renames the exports that the glue uses (as `wasm.NAME`) to short names, and drops those that
+// neither it nor the loader uses (wasm-bindgen exports a few for features the collector has
+// not), so that wasm-opt can remove what only they kept. The exports' names, like the imports',
+// were written out in both files: `wasm_bindgen__convert__closures_____invoke__` and a hash.
+function renameExports(wasm, glue) {
+  const renamed = new Map();
+  const out = rewriteSection(wasm, 7, (start, end) => {
+    let [count, p] = readU32(wasm, start);
+    const kept = [];
+    let keptCount = 0;
+    while (count--) {
+      let field;
+      [field, p] = readName(wasm, p);
+      const description = wasm.subarray(p, readU32(wasm, p + 1)[1]);
+      p += description.length;
+      if (LOADER_EXPORTS.includes(field)) {
+        kept.push(...name(field), ...description);
+        keptCount++;
+      } else if (new RegExp(`\\bwasm\\.${field}\\b`).test(glue)) {
+        renamed.set(field, shortName(renamed.size));
+        kept.push(...name(renamed.get(field)), ...description);
+        keptCount++;
+      }
+    }
+    if (p !== end) throw new Error('export section not read to its end');
+    return [...u32(keptCount), ...kept];
+  });
+  for (const [from, to] of renamed) glue = glue.replace(new RegExp(`\\bwasm\\.${from}\\b`, 'g'), `wasm.${to}`);
+  return [out, glue];
 }
 
 // ---- glue ----
 
+// The glue exports the module's imports as functions. They become local functions under their
+// short names, gathered in one exported object, `imports`, that collector/js/loader.js passes
+// as the module `w`: a namespace import would cost a getter for each of them in the bundle.
 function renameInGlue(glue, renamed) {
-  const moduleKey = JSON.stringify(GLUE_MODULE);
-  if (!glue.includes(`${moduleKey}: import0`)) throw new Error(`the glue does not name ${GLUE_MODULE}`);
-  glue = glue.replace(`${moduleKey}: import0`, `${SHORT_MODULE}: import0`);
   for (const [from, to] of renamed) {
-    const key = new RegExp(`\\b${from}(?=: function)`, 'g');
-    const found = glue.match(key)?.length ?? 0;
+    const definition = new RegExp(`\\bexport function ${from}\\(`, 'g');
+    const found = glue.match(definition)?.length ?? 0;
     if (found !== 1) throw new Error(`the glue defines import ${from} ${found} times`);
-    glue = glue.replace(key, to);
+    glue = glue.replace(definition, `function ${to}(`);
   }
-  return glue;
+  return `${glue}\nexport const imports = { ${[...renamed.values()].join(', ')} };\n`;
 }
 
 const wasmFile = path.join(bindgenDir, 'doorman_collector_bg.wasm');
-const glueFile = path.join(bindgenDir, 'doorman_collector.js');
-const [wasm, renamed] = renameImports(fs.readFileSync(wasmFile));
-fs.writeFileSync(glueFile, renameInGlue(fs.readFileSync(glueFile, 'utf8'), renamed));
+const glueFile = path.join(bindgenDir, 'doorman_collector_bg.js');
+const [imported, renamed] = renameImports(fs.readFileSync(wasmFile));
+const [wasm, glue] = renameExports(imported, renameInGlue(fs.readFileSync(glueFile, 'utf8'), renamed));
+fs.writeFileSync(glueFile, glue);
 fs.mkdirSync(outDir, { recursive: true });
 fs.writeFileSync(path.join(outDir, 'doorman_collector_bg.wasm'), wasm);
 

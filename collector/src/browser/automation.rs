@@ -5,11 +5,11 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::Cell;
 
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Object};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::js::{call, construct, get, global, items, number, set, string};
+use super::js::{call_global, call_str, construct, get, get_global, global, items, number_at, set, string};
 use crate::headless::{self, Page};
 use crate::sampling::{is_chromedriver_key, AUTOMATION_GLOBALS};
 use crate::text::{concat, contains};
@@ -46,34 +46,37 @@ fn cdp_runtime() -> bool {
     let error = construct("Error", &[]);
     let descriptor = Object::new();
     set(&descriptor, "get", getter);
-    let object = get(&global(), "Object");
-    call(&object, "defineProperty", &[error.clone(), "stack".into(), descriptor.into()]);
+    call_global("Object.defineProperty", &[error.clone(), "stack".into(), descriptor.into()]);
     // `debug` is the level DevTools hides by default, so people's consoles stay quiet.
-    call(&get(&global(), "console"), "debug", &[error]);
+    call_global("console.debug", &[error]);
     read.get()
 }
 
+/// The property descriptor of `object`'s own `name`, or `undefined` (also when `object` is not
+/// an object: the call throws).
+fn own_property(object: &JsValue, name: &str) -> JsValue {
+    call_global("Object.getOwnPropertyDescriptor", &[object.clone(), name.into()])
+}
+
 fn media_matches(window: &JsValue, query: &str) -> bool {
-    get(&call(window, "matchMedia", &[query.into()]), "matches").as_bool().unwrap_or(false)
+    get(&call_str(window, "matchMedia", query), "matches").as_bool().unwrap_or(false)
 }
 
 fn page_traits(window: &JsValue, navigator: &JsValue, user_agent: &str) -> Vec<&'static str> {
-    let proto = get(&get(window, "Navigator"), "prototype");
-    let webdriver_on_prototype = proto.dyn_ref::<Object>().is_some_and(|proto| {
-        !Object::get_own_property_descriptor(proto, &JsValue::from_str("webdriver")).is_undefined()
-    });
-    let count = |value: &JsValue| number(&get(value, "length")).map(|n| n as u32);
+    let proto = get(window, "Navigator.prototype");
+    let webdriver_on_prototype = !own_property(&proto, "webdriver").is_undefined();
+    let count = |path: &str| number_at(navigator, path).map(|n| n as u32);
     headless::markers(&Page {
         user_agent,
-        plugins: count(&get(navigator, "plugins")),
+        plugins: count("plugins.length"),
         window_chrome: !get(window, "chrome").is_undefined(),
-        outer_width: number(&get(window, "outerWidth")),
-        outer_height: number(&get(window, "outerHeight")),
-        inner_width: number(&get(window, "innerWidth")),
-        inner_height: number(&get(window, "innerHeight")),
-        screen_height: number(&get(&get(window, "screen"), "height")),
+        outer_width: number_at(window, "outerWidth"),
+        outer_height: number_at(window, "outerHeight"),
+        inner_width: number_at(window, "innerWidth"),
+        inner_height: number_at(window, "innerHeight"),
+        screen_height: number_at(window, "screen.height"),
         in_browser_tab: media_matches(window, "(display-mode: browser)"),
-        languages: count(&get(navigator, "languages")),
+        languages: count("languages.length"),
         webdriver_on_prototype,
     })
 }
@@ -85,17 +88,17 @@ fn markers(window: &JsValue, navigator: &JsValue) -> Array {
         found.push(&"headless_user_agent".into());
     }
     // Automation that rewrites the user agent often forgets the client hints.
-    let brands = items(&get(&get(navigator, "userAgentData"), "brands"));
+    let brands = items(&get(navigator, "userAgentData.brands"));
     if brands.iter().any(|b| string(&get(&b, "brand")).is_some_and(|name| contains(&name, "Headless"))) {
         found.push(&"headless_client_hints".into());
     }
     for name in AUTOMATION_GLOBALS {
-        if Reflect::has(window, &JsValue::from_str(name)).unwrap_or(false) {
+        if call_global("Reflect.has", &[window.clone(), (*name).into()]).as_bool() == Some(true) {
             found.push(&concat(&["global:", name]).into());
         }
     }
     let document = get(window, "document");
-    if Object::keys(document.unchecked_ref::<Object>())
+    if items(&call_global("Object.keys", &[document]))
         .iter()
         .filter_map(|k| k.as_string())
         .any(|k| is_chromedriver_key(&k))
@@ -113,23 +116,20 @@ fn markers(window: &JsValue, navigator: &JsValue) -> Array {
 
 fn tampered(navigator: &JsValue) -> Array {
     let found = Array::new();
-    let proto = get(&get(&global(), "Navigator"), "prototype");
-    if let Some(proto) = proto.dyn_ref::<Object>() {
-        for name in NAVIGATOR_GETTERS {
-            let descriptor = Object::get_own_property_descriptor(proto, &JsValue::from_str(name));
-            let getter = get(&descriptor, "get");
-            if !descriptor.is_undefined() && !is_native(&getter) {
-                found.push(&concat(&["navigator.", name]).into());
-            }
+    let proto = get_global("Navigator.prototype");
+    for name in NAVIGATOR_GETTERS {
+        let descriptor = own_property(&proto, name);
+        let getter = get(&descriptor, "get");
+        if !descriptor.is_undefined() && !is_native(&getter) {
+            found.push(&concat(&["navigator.", name]).into());
         }
     }
     // A real navigator keeps every property on its prototype.
-    if let Some(navigator) = navigator.dyn_ref::<Object>() {
-        for own in Object::get_own_property_names(navigator).iter().filter_map(|n| n.as_string()) {
-            found.push(&concat(&["navigator.own.", &own]).into());
-        }
+    let own_names = items(&call_global("Object.getOwnPropertyNames", core::slice::from_ref(navigator)));
+    for own in own_names.iter().filter_map(|n| n.as_string()) {
+        found.push(&concat(&["navigator.own.", &own]).into());
     }
-    let to_string = get(&get(&get(&global(), "Function"), "prototype"), "toString");
+    let to_string = get_global("Function.prototype.toString");
     if !is_native(&to_string) {
         found.push(&"Function.prototype.toString".into());
     }

@@ -9,7 +9,7 @@ use js_sys::{Array, Object};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsValue;
 
-use super::js::{call, get, global, now_ms, number, perf_now, set, string};
+use super::js::{call, call_str, get, get_global, global, now_ms, number_at, perf_now, set, string};
 use crate::driving::{Input, InputTrace};
 use crate::sampling::{keep_pointer_sample, key_interval, round};
 
@@ -49,11 +49,11 @@ pub fn attach(state: &Shared, form: &JsValue) {
     if let Ok(mut b) = state.try_borrow_mut() {
         b.started_at = Some(now_ms());
     }
-    let document = get(&global(), "document");
+    let document = get_global("document");
     listen(&document, "mousemove", state, |b, e| {
         let now = perf_now();
         if keep_pointer_sample(b.points.len(), b.points.last().map(|p| p.2), now) {
-            let coord = |name| number(&get(e, name)).unwrap_or(0.0);
+            let coord = |name| number_at(e, name).unwrap_or(0.0);
             b.points.push((coord("clientX"), coord("clientY"), round(now)));
         }
         // Every move counts for the input clock; where it lies, only presses tell.
@@ -70,7 +70,7 @@ pub fn attach(state: &Shared, form: &JsValue) {
     // How the input is driven, on the whole document: keys and pointer events.
     listen(&document, "keydown", state, |b, e| {
         let key = string(&get(e, "key")).unwrap_or_default();
-        let caps_lock = call(e, "getModifierState", &["CapsLock".into()]).as_bool() == Some(true);
+        let caps_lock = call_str(e, "getModifierState", "CapsLock").as_bool() == Some(true);
         let input = Input::KeyDown {
             key: &key,
             key_code: key_code(e),
@@ -97,7 +97,7 @@ pub fn attach(state: &Shared, form: &JsValue) {
 }
 
 fn key_code(e: &JsValue) -> u32 {
-    number(&get(e, "keyCode")).unwrap_or(0.0) as u32
+    number_at(e, "keyCode").unwrap_or(0.0) as u32
 }
 
 fn flag(e: &JsValue, name: &str) -> bool {
@@ -108,13 +108,13 @@ fn press(e: &JsValue) -> Input<'static> {
     if string(&get(e, "pointerType")).as_deref() != Some("mouse") {
         return Input::Touch;
     }
-    let coord = |name| number(&get(e, name)).unwrap_or(0.0);
-    let pixel_ratio = number(&get(&global(), "devicePixelRatio")).unwrap_or(1.0);
+    let coord = |name| number_at(e, name).unwrap_or(0.0);
+    let pixel_ratio = number_at(&global(), "devicePixelRatio").unwrap_or(1.0);
     Input::MousePress { x: coord("clientX"), y: coord("clientY"), pixel_ratio }
 }
 
 fn record(b: &mut Behavior, e: &JsValue, input: Input) {
-    let at = number(&get(e, "timeStamp")).unwrap_or(0.0);
+    let at = number_at(e, "timeStamp").unwrap_or(0.0);
     b.trace.record(flag(e, "isTrusted"), at, input);
 }
 

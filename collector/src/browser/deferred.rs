@@ -6,11 +6,14 @@
 use alloc::string::String;
 use alloc::vec;
 
-use js_sys::{Array, Float32Array, Object, Promise};
+use js_sys::{Array, Float32Array, Object};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::device::brands;
-use super::js::{call, construct, get, global, items, number, once, push_names, set, string};
+use super::js::{
+    call, call_global, call_num, construct, get, get_global, items, number_at, once, only_string, promise,
+    push_names, set, string,
+};
 use crate::hash::hash_numbers;
 use crate::headless::{notification_permission_mismatch, quota_mb};
 
@@ -39,9 +42,9 @@ fn render_audio() -> JsValue {
         return JsValue::UNDEFINED;
     }
     let param = |node: &JsValue, name: &str, value: f64| {
-        let _ = js_sys::Reflect::set(&get(node, name), &"value".into(), &value.into());
+        set(&get(node, name), "value", value);
     };
-    let _ = js_sys::Reflect::set(&oscillator, &"type".into(), &"triangle".into());
+    set(&oscillator, "type", "triangle");
     param(&oscillator, "frequency", 10_000.0);
     for (name, value) in
         [("threshold", -50.0), ("knee", 40.0), ("ratio", 12.0), ("attack", 0.0), ("release", 0.25)]
@@ -50,13 +53,13 @@ fn render_audio() -> JsValue {
     }
     call(&oscillator, "connect", core::slice::from_ref(&compressor));
     call(&compressor, "connect", &[get(&context, "destination")]);
-    call(&oscillator, "start", &[0.into()]);
+    call_num(&oscillator, "start", 0.0);
     call(&context, "startRendering", &[])
 }
 
 fn audio_hash(buffer: &JsValue) -> Option<String> {
     // `new Float32Array(undefined)` is empty, so a failed render hashes nothing.
-    let channel = Float32Array::new(&call(buffer, "getChannelData", &[0.into()]));
+    let channel = Float32Array::new(&call_num(buffer, "getChannelData", 0.0));
     let tail = channel.subarray(AUDIO_HASHED_FROM, channel.length());
     let mut samples = vec![0f32; tail.length() as usize];
     if samples.is_empty() {
@@ -83,10 +86,9 @@ fn fulfilled(results: &JsValue, index: u32) -> JsValue {
 /// Asks for every deferred signal and gives a promise that settles, within [`LIMIT_MS`], once
 /// those that came are written into `device`.
 pub fn start(device: &Object) -> JsValue {
-    let window = global();
-    let navigator = get(&window, "navigator");
-    let limit = Promise::new(&mut |resolve, _| {
-        call(&global(), "setTimeout", &[resolve.into(), LIMIT_MS.into()]);
+    let navigator = get_global("navigator");
+    let limit = promise(|resolve| {
+        call_global("setTimeout", &[resolve, LIMIT_MS.into()]);
     });
     let notifications = Object::new();
     set(&notifications, "name", "notifications");
@@ -94,13 +96,15 @@ pub fn start(device: &Object) -> JsValue {
         HIGH_ENTROPY_STRINGS.iter().chain(&["fullVersionList"]).map(|h| JsValue::from_str(h)).collect();
     let asked = [
         render_audio(),
-        call(&get(&navigator, "userAgentData"), "getHighEntropyValues", &[hint_names.into()]),
-        call(&get(&navigator, "permissions"), "query", &[notifications.into()]),
-        call(&get(&navigator, "storage"), "estimate", &[]),
+        call(&navigator, "userAgentData.getHighEntropyValues", &[hint_names.into()]),
+        call(&navigator, "permissions.query", &[notifications.into()]),
+        call(&navigator, "storage.estimate", &[]),
     ];
-    let promise = get(&window, "Promise");
-    let bounded: Array =
-        asked.iter().map(|p| call(&promise, "race", &[Array::of2(p, &limit).into()])).collect();
+    let promise = get_global("Promise");
+    let bounded: Array = asked
+        .iter()
+        .map(|p| call(&promise, "race", &[[p, &limit].into_iter().collect::<Array>().into()]))
+        .collect();
 
     let device = device.clone();
     let write = once(move |results: JsValue| {
@@ -111,18 +115,18 @@ pub fn start(device: &Object) -> JsValue {
         if !values.is_undefined() && !hints.is_undefined() {
             let hints: Object = hints.unchecked_into();
             for name in HIGH_ENTROPY_STRINGS {
-                set(&hints, name, string(&get(&values, name)).map(JsValue::from));
+                set(&hints, name, only_string(get(&values, name)));
             }
             set(&hints, "fullVersionList", brands(&get(&values, "fullVersionList")));
         }
 
-        let permission = string(&get(&get(&global(), "Notification"), "permission"));
+        let permission = string(&get_global("Notification.permission"));
         let state = string(&get(&fulfilled(&results, 2), "state"));
         if notification_permission_mismatch(permission.as_deref(), state.as_deref()) {
             push_names(&get(&device, "automation"), "markers", &["notification_permission_mismatch"]);
         }
 
-        let quota = number(&get(&fulfilled(&results, 3), "quota"));
+        let quota = number_at(&fulfilled(&results, 3), "quota");
         set(&device, "storageQuotaMb", quota.and_then(quota_mb).map(JsValue::from));
     });
     call(&call(&promise, "allSettled", &[bounded.into()]), "then", &[write])

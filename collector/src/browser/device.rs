@@ -6,7 +6,10 @@ use alloc::vec::Vec;
 use js_sys::{Array, Object};
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::js::{call, get, global, items, number, push_names, set, string, text};
+use super::js::{
+    call, call_num, call_str, construct, get, get_global, items, number, number_at, only_string, push_names,
+    set, string, text,
+};
 use crate::consistency::is_software_renderer;
 use crate::hash::{hash_numbers, hash_parts};
 use crate::text::{concat, join};
@@ -69,18 +72,15 @@ const MATH: [(&str, f64); 14] = [
 
 /// The page's own `Math` must be asked: Rust's would give the same answer everywhere.
 fn math_hash() -> String {
-    let math = get(&global(), "Math");
-    let result = |name: &str, args: &[JsValue]| number(&call(&math, name, args)).unwrap_or(f64::NAN);
-    hash_numbers(
-        MATH.iter()
-            .map(|(name, x)| result(name, &[(*x).into()]))
-            .chain([result("pow", &[core::f64::consts::PI.into(), (-100.0).into()])]),
-    )
+    let math = get_global("Math");
+    let result = |value: JsValue| number(&value).unwrap_or(f64::NAN);
+    let pow = result(call(&math, "pow", &[core::f64::consts::PI.into(), (-100.0).into()]));
+    hash_numbers(MATH.iter().map(|(name, x)| result(call_num(&math, name, *x))).chain([pow]))
 }
 
 /// `eval.toString().length`, which names the JavaScript engine whatever the user agent says.
 fn eval_length() -> Option<u32> {
-    let eval = get(&global(), "eval");
+    let eval = get_global("eval");
     let eval = eval.dyn_ref::<js_sys::Function>()?;
     Some(String::from(eval.to_string()).len() as u32)
 }
@@ -95,7 +95,7 @@ fn client_hints(navigator: &JsValue) -> Option<Object> {
     let object = Object::new();
     set(&object, "brands", brands(&get(&data, "brands")));
     set(&object, "mobile", get(&data, "mobile").as_bool().map(JsValue::from));
-    set(&object, "platform", string(&get(&data, "platform")).map(JsValue::from));
+    set(&object, "platform", only_string(get(&data, "platform")));
     Some(object)
 }
 
@@ -106,7 +106,7 @@ pub fn brands(list: &JsValue) -> Array {
         .map(|entry| {
             let brand = Object::new();
             for field in ["brand", "version"] {
-                set(&brand, field, string(&get(&entry, field)).map(JsValue::from));
+                set(&brand, field, only_string(get(&entry, field)));
             }
             JsValue::from(brand)
         })
@@ -114,36 +114,32 @@ pub fn brands(list: &JsValue) -> Array {
 }
 
 fn create_canvas(document: &JsValue, width: u32, height: u32) -> JsValue {
-    let canvas = call(document, "createElement", &["canvas".into()]);
-    let _ = js_sys::Reflect::set(&canvas, &"width".into(), &width.into());
-    let _ = js_sys::Reflect::set(&canvas, &"height".into(), &height.into());
+    let canvas = call_str(document, "createElement", "canvas");
+    set(&canvas, "width", width);
+    set(&canvas, "height", height);
     canvas
-}
-
-fn put(target: &JsValue, name: &str, value: &str) {
-    let _ = js_sys::Reflect::set(target, &name.into(), &value.into());
 }
 
 /// Hash of a 2D drawing: text in several fonts, emoji, curves and blending render slightly
 /// differently on each GPU, driver, font set and anti-aliasing setting.
 fn canvas_hash(document: &JsValue) -> Option<String> {
     let canvas = create_canvas(document, 240, 60);
-    let ctx = call(&canvas, "getContext", &["2d".into()]);
+    let ctx = call_str(&canvas, "getContext", "2d");
     if ctx.is_undefined() || ctx.is_null() {
         return None;
     }
-    put(&ctx, "textBaseline", "alphabetic");
-    put(&ctx, "fillStyle", "#f60");
+    set(&ctx, "textBaseline", "alphabetic");
+    set(&ctx, "fillStyle", "#f60");
     call(&ctx, "fillRect", &[125.into(), 1.into(), 62.into(), 20.into()]);
-    put(&ctx, "fillStyle", "#069");
-    put(&ctx, "font", "11pt \"Times New Roman\"");
+    set(&ctx, "fillStyle", "#069");
+    set(&ctx, "font", "11pt \"Times New Roman\"");
     call(&ctx, "fillText", &["Cwm fjordbank gly \u{1F603}".into(), 2.into(), 15.into()]);
-    put(&ctx, "fillStyle", "rgba(102, 204, 0, 0.2)");
-    put(&ctx, "font", "18pt Arial");
+    set(&ctx, "fillStyle", "rgba(102, 204, 0, 0.2)");
+    set(&ctx, "font", "18pt Arial");
     call(&ctx, "fillText", &["Doorman <canvas> 1.0".into(), 4.into(), 45.into()]);
-    put(&ctx, "globalCompositeOperation", "multiply");
+    set(&ctx, "globalCompositeOperation", "multiply");
     for (x, color) in [(40, "#f2f"), (80, "#2ff"), (60, "#ff2")] {
-        put(&ctx, "fillStyle", color);
+        set(&ctx, "fillStyle", color);
         call(&ctx, "beginPath", &[]);
         call(
             &ctx,
@@ -164,15 +160,15 @@ struct WebGl {
 
 fn webgl(document: &JsValue) -> WebGl {
     let canvas = create_canvas(document, 1, 1);
-    let mut gl = call(&canvas, "getContext", &["webgl".into()]);
+    let mut gl = call_str(&canvas, "getContext", "webgl");
     if gl.is_null() || gl.is_undefined() {
-        gl = call(&canvas, "getContext", &["experimental-webgl".into()]);
+        gl = call_str(&canvas, "getContext", "experimental-webgl");
     }
     if gl.is_null() || gl.is_undefined() {
         return WebGl { vendor: None, renderer: None, hash: None };
     }
-    let param = |p: u32| call(&gl, "getParameter", &[p.into()]);
-    let debug = call(&gl, "getExtension", &["WEBGL_debug_renderer_info".into()]);
+    let param = |p: u32| call_num(&gl, "getParameter", p.into());
+    let debug = call_str(&gl, "getExtension", "WEBGL_debug_renderer_info");
     let (vendor, renderer) = if debug.is_null() || debug.is_undefined() {
         (string(&param(VENDOR)), string(&param(RENDERER)))
     } else {
@@ -187,13 +183,13 @@ fn webgl(document: &JsValue) -> WebGl {
 /// Fonts whose rendering differs from every generic fallback.
 fn fonts(document: &JsValue) -> Vec<String> {
     let canvas = create_canvas(document, 1, 1);
-    let ctx = call(&canvas, "getContext", &["2d".into()]);
+    let ctx = call_str(&canvas, "getContext", "2d");
     if ctx.is_undefined() || ctx.is_null() {
         return Vec::new();
     }
     let width = |font: &str| {
-        put(&ctx, "font", font);
-        number(&get(&call(&ctx, "measureText", &[PROBE_TEXT.into()]), "width")).unwrap_or(0.0)
+        set(&ctx, "font", font);
+        number_at(&call_str(&ctx, "measureText", PROBE_TEXT), "width").unwrap_or(0.0)
     };
     let base: Vec<f64> = FALLBACKS.iter().map(|f| width(&concat(&["72px ", f]))).collect();
     FONTS
@@ -213,23 +209,23 @@ fn strings(value: &JsValue) -> Vec<String> {
 }
 
 fn timezone() -> Option<String> {
-    let format = js_sys::Intl::DateTimeFormat::new(&Array::new(), &Object::new());
-    string(&get(&format.resolved_options(), "timeZone"))
+    // Through `call`, like the rest: js-sys's bindings would be imports of their own.
+    let format = construct("Intl.DateTimeFormat", &[]);
+    string(&get(&call(&format, "resolvedOptions", &[]), "timeZone"))
 }
 
 /// Everything about the device, including the `fingerprint` over its stable parts. The
 /// user agent is left out of the fingerprint: it changes with every browser update.
 pub fn collect(automation: Object) -> Object {
-    let window = global();
-    let navigator = get(&window, "navigator");
-    let document = get(&window, "document");
-    let screen_js = get(&window, "screen");
+    let navigator = get_global("navigator");
+    let document = get_global("document");
+    let screen_js = get_global("screen");
 
     let screen = Object::new();
     for name in ["width", "height", "availWidth", "availHeight", "colorDepth"] {
         set(&screen, name, get(&screen_js, name));
     }
-    set(&screen, "pixelRatio", get(&window, "devicePixelRatio"));
+    set(&screen, "pixelRatio", get_global("devicePixelRatio"));
 
     let canvas = canvas_hash(&document);
     let gl = webgl(&document);
@@ -273,7 +269,7 @@ pub fn collect(automation: Object) -> Object {
     }
     set(&device, "screen", screen);
     set(&device, "timezone", tz.map(JsValue::from));
-    set(&device, "timezoneOffset", js_sys::Date::new_0().get_timezone_offset());
+    set(&device, "timezoneOffset", call(&construct("Date", &[]), "getTimezoneOffset", &[]));
     set(&device, "languages", languages.into_iter().map(JsValue::from).collect::<Array>());
     set(&device, "webglVendor", gl.vendor.map(JsValue::from));
     set(&device, "webglRenderer", gl.renderer.map(JsValue::from));
@@ -287,7 +283,7 @@ pub fn collect(automation: Object) -> Object {
         ("openDatabase", "openDatabase"),
     ] {
         // A storage that cookie settings block throws on access and reads as absent.
-        set(&device, field, !get(&window, name).is_undefined());
+        set(&device, field, !get_global(name).is_undefined());
     }
     set(&device, "mathHash", math_hash());
     set(&device, "evalLength", eval_length);

@@ -8,10 +8,10 @@ mod device;
 mod identity;
 mod js;
 
-use js_sys::{Object, Promise};
+use js_sys::Object;
 use wasm_bindgen::prelude::*;
 
-use js::{call, now_ms, once, set};
+use js::{call, call_global, function, now_ms, once, set};
 
 // The page has one thread, so the allocator needs no lock.
 #[global_allocator]
@@ -26,8 +26,21 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
     core::arch::wasm32::unreachable()
 }
 
+/// The collector for the page: `{ attach(form), collect(resolve) }`, which collector/js/loader.js
+/// hands over with `collect` as `() => new Promise(collect)`. A plain object of two closures
+/// rather than an exported struct, whose glue class, ownership checks and their messages cost
+/// the download more; the JS GC frees it and the closures like any other object.
 #[wasm_bindgen]
-pub struct Collector {
+pub fn collector() -> Object {
+    let collector = Collector::new();
+    let api = Object::new();
+    let behavior = collector.behavior.clone();
+    set(&api, "attach", function(move |form| behavior::attach(&behavior, &form)));
+    set(&api, "collect", function(move |resolve| collector.collect(resolve)));
+    api
+}
+
+struct Collector {
     device: Object,
     /// Settles once the signals that come by promise are in `device`, at most a second on.
     ready: JsValue,
@@ -35,33 +48,25 @@ pub struct Collector {
     loaded_at: f64,
 }
 
-#[wasm_bindgen]
 impl Collector {
     /// Gathers the device signals at once, so that `collect()` at submit time only adds the
     /// behaviour data.
-    #[wasm_bindgen(constructor)]
-    pub fn new() -> Collector {
+    fn new() -> Collector {
         let device = device::collect(automation::collect());
         let ready = deferred::start(&device);
         Collector { device, ready, behavior: Default::default(), loaded_at: now_ms() }
     }
 
-    /// Starts the behaviour listeners on `form`.
-    pub fn attach(&self, form: JsValue) {
-        behavior::attach(&self.behavior, &form);
-    }
-
-    /// `{ device, behavior }` for the page to send to its own backend; each call has a new
-    /// `payloadId`.
-    pub fn collect(&self) -> Promise {
+    /// Resolves with `{ device, behavior }` for the page to send to its own backend; each call
+    /// has a new `payloadId`.
+    fn collect(&self, resolve: JsValue) {
         let behavior = behavior::snapshot(&self.behavior, self.loaded_at);
         let (payload_id, collected_at) = (identity::random_id(), crate::sampling::round(now_ms()));
         let device = self.device.clone();
-        let mut resolve = JsValue::UNDEFINED;
-        let signals = Promise::new(&mut |resolve_fn, _| resolve = resolve_fn.into());
         // The copy is made once the deferred signals are in, so that it carries them.
         let finish = once(move |_| {
-            let device = Object::assign(&Object::new(), &device);
+            let device: Object =
+                call_global("Object.assign", &[Object::new().into(), device.into()]).unchecked_into();
             set(&device, "payloadId", payload_id);
             set(&device, "collectedAt", collected_at);
             let signals = Object::new();
@@ -70,12 +75,5 @@ impl Collector {
             call(&resolve, "call", &[JsValue::UNDEFINED, signals.into()]);
         });
         call(&self.ready, "then", &[finish]);
-        signals
-    }
-}
-
-impl Default for Collector {
-    fn default() -> Self {
-        Self::new()
     }
 }
