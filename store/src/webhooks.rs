@@ -79,7 +79,7 @@ pub fn parse_decisions(raw: &str) -> Result<String> {
 
 /// Queues a delivery of one event to each of the tenant's webhooks whose decisions match
 /// `$6` (`%,BLOCK,%`); run in the transaction that records the event. PostgreSQL's writer
-/// queues those of a whole batch at once, in `doorman_write_events` (migration 0013).
+/// queues those of a whole batch at once, in `doorman_write_events` (migrations 0013 to 0022).
 pub(crate) const ENQUEUE_DELIVERIES: &str = "INSERT INTO webhook_deliveries \
     (tenant_id, id, webhook_id, event_id, user_key, payload, status, attempts, next_attempt_at, created_at) \
     SELECT w.tenant_id, CAST($2 AS TEXT) || '.' || w.id, w.id, CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS TEXT), \

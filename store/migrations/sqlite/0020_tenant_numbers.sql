@@ -5,14 +5,26 @@
 ALTER TABLE tenants ADD COLUMN number INTEGER;
 UPDATE tenants SET number = rowid;
 CREATE UNIQUE INDEX tenants_number ON tenants (number);
--- Tenants are never deleted, so the next number is one more than the largest.
+-- The next number is one more than the largest. A number is never given twice, since a
+-- tenant keeps its number and is never deleted; the store keeps the numbers it has read (see
+-- `store/src/tenants.rs`), so the two triggers after this one make that a rule.
 CREATE TRIGGER tenants_numbered AFTER INSERT ON tenants WHEN NEW.number IS NULL
 BEGIN
     UPDATE tenants SET number = (SELECT COALESCE(MAX(number), 0) + 1 FROM tenants) WHERE id = NEW.id;
 END;
+CREATE TRIGGER tenants_kept BEFORE DELETE ON tenants
+BEGIN
+    SELECT RAISE(ABORT, 'tenants are not deleted: their events name them by number');
+END;
+CREATE TRIGGER tenants_number_kept BEFORE UPDATE OF number ON tenants WHEN OLD.number IS NOT NULL
+BEGIN
+    SELECT RAISE(ABORT, 'a tenant keeps its number');
+END;
 
 -- SQLite cannot change a column in place: the table is copied (about 30 s for a million
--- events), its columns in the order of the store's migrations so far.
+-- events), its columns in the order of the store's migrations so far. The old table's pages
+-- are free afterwards but stay in the file until new events fill them or a `VACUUM` (or
+-- `doorman backup`, a compacted copy) gives them back.
 CREATE TABLE events_numbered (
     tenant_number     INTEGER NOT NULL REFERENCES tenants (number),
     id                TEXT NOT NULL,
@@ -43,13 +55,14 @@ CREATE TABLE events_numbered (
     email_domain      TEXT,
     PRIMARY KEY (tenant_number, id)
 );
+-- An event whose tenant is missing gets no number and stops the migration (NOT NULL).
 INSERT INTO events_numbered
     SELECT t.number, e.id, e.event_type, e.created_at, e.external_user_id, e.email, e.user_key, e.ip,
         e.visitor_id, e.payload_id, e.risk_score, e.risk_band, e.decision, e.triggered_rules,
         e.device_json, e.checks_json, e.signals_json, e.email_normalized, e.ip_country, e.phone,
         e.phone_range, e.referrer_user_id, e.promo_code, e.outcome, e.label, e.feedback_at,
         e.email_domain
-    FROM events e JOIN tenants t ON t.id = e.tenant_id
+    FROM events e LEFT JOIN tenants t ON t.id = e.tenant_id
     ORDER BY e.rowid;
 DROP TABLE events;
 ALTER TABLE events_numbered RENAME TO events;

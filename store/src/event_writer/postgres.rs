@@ -108,7 +108,7 @@ fn key_links<'a>(writes: &[&'a EventWrite]) -> BTreeMap<(&'a str, &'a str, &'a s
     keys
 }
 
-/// The batch in one call of `doorman_write_events` (migration 0013), which runs its
+/// The batch in one call of `doorman_write_events` (migrations 0013 to 0022), which runs its
 /// statements in order on the server: one round trip instead of one per statement. Its
 /// arguments are one array per column, so that the call has one text whatever the size of
 /// the batch.
