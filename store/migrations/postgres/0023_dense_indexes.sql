@@ -1,4 +1,4 @@
--- Two of the events table's indexes filled their pages half. An index that leads with the
+-- The events table's primary key filled its pages half. An index that leads with the
 -- tenant takes each tenant's new entries at that tenant's own end, in the middle of the
 -- index, and PostgreSQL splits a full page there in two halves that no later entry fills
 -- (it packs pages full only at the index's right end, or where the rows come from one
