@@ -91,7 +91,7 @@ impl KeyPrincipal {
 /// versions, which come along so that ingest knows without another query whether its
 /// cached settings are current.
 const PRINCIPAL: &str =
-    "SELECT k.tenant_id, k.id, k.key_hash, k.last_used_at, t.status, t.deadline_ms, t.fail_decision, t.slug, \
+    "SELECT k.tenant_id, k.id, k.key_hash, k.last_used_at, k.revoked_at, t.status, t.deadline_ms, t.fail_decision, t.slug, \
     (SELECT g.updated_at FROM global_settings g WHERE g.id = 1) AS global_settings_at, \
     (SELECT s.updated_at FROM tenant_settings s WHERE s.tenant_id = k.tenant_id) AS tenant_settings_at \
     FROM api_keys k JOIN tenants t ON t.id = k.tenant_id \
@@ -103,6 +103,7 @@ struct PrincipalRow {
     id: String,
     key_hash: String,
     last_used_at: Option<i64>,
+    revoked_at: Option<i64>,
     status: String,
     deadline_ms: Option<i32>,
     fail_decision: Option<String>,
@@ -119,12 +120,13 @@ impl PrincipalRow {
             id: row.get(1)?,
             key_hash: row.get(2)?,
             last_used_at: row.get(3)?,
-            status: row.get(4)?,
-            deadline_ms: row.get(5)?,
-            fail_decision: row.get(6)?,
-            slug: row.get(7)?,
-            global_settings_at: row.get(8)?,
-            tenant_settings_at: row.get(9)?,
+            revoked_at: row.get(4)?,
+            status: row.get(5)?,
+            deadline_ms: row.get(6)?,
+            fail_decision: row.get(7)?,
+            slug: row.get(8)?,
+            global_settings_at: row.get(9)?,
+            tenant_settings_at: row.get(10)?,
         })
     }
 }
@@ -162,15 +164,18 @@ impl Store {
         Ok((key, secret))
     }
 
-    /// The tenant a presented key belongs to, if the key exists and is not revoked.
-    /// Revocation is read from the database on every call, so it takes effect at once on
-    /// every instance.
+    /// The tenant a presented key belongs to, if the key exists and is not revoked. A key
+    /// is read from the database at most once a second (see `principals`): revocation takes
+    /// effect at once on this server and within a second on the others.
     pub async fn authenticate_api_key(&self, presented: &str) -> Result<Option<KeyPrincipal>> {
         if presented.len() > MAX_KEY_LEN || !presented.starts_with(KEY_PREFIX) {
             return Ok(None);
         }
         let hash = ids::sha256_hex(presented);
         let now = now_ms();
+        if let Some(principal) = self.principals.get(&hash, now) {
+            return Ok(Some(self.touching(&hash, principal, now)));
+        }
         let row = match &self.pool {
             // Every event asks, so on SQLite the event writer's connection answers, from its
             // warm cache: see `event_writer::sqlite`.
@@ -186,7 +191,10 @@ impl Store {
         };
         // The index lookup already matched the hash; comparing again in constant time keeps
         // the decision itself free of timing differences.
-        Ok(row.filter(|r| bool::from(r.key_hash.as_bytes().ct_eq(hash.as_bytes()))).map(|r| KeyPrincipal {
+        let Some(r) = row.filter(|r| bool::from(r.key_hash.as_bytes().ct_eq(hash.as_bytes()))) else {
+            return Ok(None);
+        };
+        let principal = KeyPrincipal {
             tenant_id: r.tenant_id,
             tenant_slug: r.slug,
             key_id: r.id,
@@ -194,7 +202,19 @@ impl Store {
             last_used_at: r.last_used_at,
             settings: SettingsVersion { global: r.global_settings_at, tenant: r.tenant_settings_at },
             deadline: IngestDeadline::from_columns(r.deadline_ms, r.fail_decision.as_deref()),
-        }))
+        };
+        self.principals.put(&hash, now, r.revoked_at, principal.clone());
+        Ok(Some(self.touching(&hash, principal, now)))
+    }
+
+    /// `principal` as authenticated at `now`. The caller records the key's use when it
+    /// [needs it](KeyPrincipal::needs_touch); the cache then holds that use, so that the next
+    /// requests within the minute do not record it again.
+    fn touching(&self, hash: &str, principal: KeyPrincipal, now: i64) -> KeyPrincipal {
+        if principal.needs_touch(now) {
+            self.principals.touched(hash, now);
+        }
+        principal
     }
 
     pub async fn list_api_keys(&self, tenant_id: &str) -> Result<Vec<ApiKey>> {
@@ -226,6 +246,7 @@ impl Store {
             "UPDATE api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL";
         execute!(self, pool => sqlx::query(expire).bind(tenant_id).bind(key_id).bind(now + grace_ms)
             .execute(pool).await)?;
+        self.principals.clear();
         Ok((key, secret))
     }
 
@@ -235,6 +256,7 @@ impl Store {
         let sql = "UPDATE api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2 \
                    AND (revoked_at IS NULL OR revoked_at > $3)";
         let done = execute!(self, pool => sqlx::query(sql).bind(tenant_id).bind(key_id).bind(now_ms()).execute(pool).await)?;
+        self.principals.clear();
         if done == 0 {
             return Err(StoreError::NotFound("api key"));
         }
@@ -246,6 +268,7 @@ impl Store {
         let sql =
             "UPDATE api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND name = $2 AND revoked_at IS NULL";
         let done = execute!(self, pool => sqlx::query(sql).bind(tenant_id).bind(name).bind(now_ms()).execute(pool).await)?;
+        self.principals.clear();
         Ok(done)
     }
 }
@@ -271,6 +294,7 @@ impl Store {
         let sql = "UPDATE tenants SET deadline_ms = $2, fail_decision = $3 WHERE id = $1";
         let done = execute!(self, pool => sqlx::query(sql).bind(tenant_id).bind(deadline.deadline_ms as i32)
             .bind(deadline.fail_decision.as_str()).execute(pool).await)?;
+        self.principals.clear();
         if done == 0 {
             return Err(StoreError::NotFound("tenant"));
         }

@@ -116,6 +116,8 @@ pub struct Store {
     /// Each tenant's effective rule settings with the versions they were read at.
     pub(crate) settings: crate::settings::SettingsCache,
     pub(crate) tenant_numbers: crate::tenants::TenantNumbers,
+    /// API keys authenticated in the last second.
+    pub(crate) principals: crate::principals::Principals,
     /// The batching event writer, which on SQLite also reads the linkage of events.
     pub(crate) events: crate::event_writer::BatchWriter,
     /// On PostgreSQL, the connections for the reads every event makes.
@@ -167,6 +169,7 @@ impl Store {
                 writer: Pool::Sqlite(writer),
                 settings: Default::default(),
                 tenant_numbers: Default::default(),
+                principals: Default::default(),
                 events,
                 reads: None,
             })
@@ -196,6 +199,7 @@ impl Store {
                 writer: pool,
                 settings: Default::default(),
                 tenant_numbers: Default::default(),
+                principals: Default::default(),
                 events,
                 reads: Some(reads),
             })

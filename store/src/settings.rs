@@ -11,7 +11,8 @@ use crate::{now_ms, Result, Store, StoreError};
 
 /// When the global settings and a tenant's overrides last changed, as the API key lookup
 /// reads them along with the key: equal versions mean the cached configuration is current,
-/// on every server, so an event is scored with settings saved a moment before.
+/// so an event is scored with settings saved a moment before on this server, or a second
+/// before on another (the key's cache, `principals`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SettingsVersion {
     pub global: Option<i64>,
@@ -59,6 +60,8 @@ impl Store {
             NEXT_VERSION.replace("{table}", "global_settings")
         );
         execute!(self, pool => sqlx::query(&sql).bind(to_json(config)?).bind(now_ms()).execute(pool).await)?;
+        // The settings' version comes with the API key: the next event reads it again.
+        self.principals.clear();
         Ok(())
     }
 
@@ -79,6 +82,8 @@ impl Store {
             NEXT_VERSION.replace("{table}", "tenant_settings")
         );
         execute!(self, pool => sqlx::query(&sql).bind(tenant_id).bind(to_json(overrides)?).bind(now_ms()).execute(pool).await)?;
+        // The settings' version comes with the API key: the next event reads it again.
+        self.principals.clear();
         Ok(())
     }
 

@@ -123,6 +123,7 @@ impl Store {
         let status = if active { "ACTIVE" } else { "SUSPENDED" };
         let sql = "UPDATE tenants SET status = $2 WHERE id = $1";
         let done = execute!(self, pool => sqlx::query(sql).bind(id).bind(status).execute(pool).await)?;
+        self.principals.clear();
         if done == 0 {
             return Err(StoreError::NotFound("tenant"));
         }

@@ -3,7 +3,7 @@ use doorman_engine::linkage::Linkage;
 use doorman_store::admins::Role;
 use doorman_store::events::Scope;
 use doorman_store::reputation::List;
-use doorman_store::StoreError;
+use doorman_store::{Store, StoreError};
 
 use doorman_store::on_both_backends;
 use doorman_store::testing::TestDb;
@@ -40,18 +40,67 @@ async fn events_record_the_last_use_of_their_key(db: TestDb) {
     let (key, secret) = store.create_api_key(&acme.id, "backend").await.unwrap();
     let fresh = store.authenticate_api_key(&secret).await.unwrap().unwrap();
     assert_eq!(fresh.last_used_at, None);
-    assert!(fresh.needs_touch(1_000));
+    assert!(fresh.needs_touch(doorman_store::now_ms()));
+    // That request records the use; the next ones within the minute do not.
+    let next = store.authenticate_api_key(&secret).await.unwrap().unwrap();
+    assert!(!next.needs_touch(doorman_store::now_ms()));
 
     let now = doorman_store::now_ms();
     ingest_with_key(&store, &acme.id, Some(&key.id), &signup("a@example.com", "fp-1", "p-1"), now).await;
-    let used = store.authenticate_api_key(&secret).await.unwrap().unwrap();
-    assert_eq!(used.last_used_at, Some(now));
     assert_eq!(store.list_api_keys(&acme.id).await.unwrap()[0].last_used_at, Some(now));
-    // Ingest writes the last use again only once the interval has passed.
+    // Another server reads the recorded use, and writes it again only once the interval has
+    // passed.
+    let other = Store::connect(&db.url, 2).await.unwrap();
+    let used = other.authenticate_api_key(&secret).await.unwrap().unwrap();
+    assert_eq!(used.last_used_at, Some(now));
     assert!(!used.needs_touch(now + 1_000));
     assert!(used.needs_touch(now + doorman_store::api_keys::KEY_TOUCH_INTERVAL_MS));
 }
 on_both_backends!(TestDb::new => events_record_the_last_use_of_their_key);
+
+/// A key is read from the database at most once a second: what this server changes applies
+/// to its next request, what another server changes within a second.
+async fn key_changes_apply_at_once_here_and_within_a_second_elsewhere(db: TestDb) {
+    let store = db.store.clone();
+    let other = Store::connect(&db.url, 2).await.unwrap();
+    let acme = store.create_tenant("acme", "Acme").await.unwrap();
+    let (key, secret) = store.create_api_key(&acme.id, "backend").await.unwrap();
+    let (_, second) = store.create_api_key(&acme.id, "second").await.unwrap();
+    assert!(store.authenticate_api_key(&secret).await.unwrap().is_some());
+    assert!(store.authenticate_api_key(&second).await.unwrap().unwrap().tenant_active);
+
+    other.set_tenant_active(&acme.id, false).await.unwrap();
+    other.revoke_api_key(&acme.id, &key.id).await.unwrap();
+    let changed = std::time::Instant::now();
+    // Polled: every check that starts more than a second after the change must see it.
+    loop {
+        let started = changed.elapsed();
+        let revoked = store.authenticate_api_key(&secret).await.unwrap().is_none();
+        let suspended = !store.authenticate_api_key(&second).await.unwrap().unwrap().tenant_active;
+        if revoked && suspended {
+            break;
+        }
+        assert!(started <= std::time::Duration::from_millis(1_000), "still accepted {started:?} after");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    store.set_tenant_active(&acme.id, true).await.unwrap();
+    assert!(store.authenticate_api_key(&second).await.unwrap().unwrap().tenant_active, "at once here");
+    let (rotated, _) = store
+        .rotate_api_key(
+            &acme.id,
+            &store.list_api_keys(&acme.id).await.unwrap().iter().find(|k| k.name == "second").unwrap().id,
+            0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(rotated.name, "second");
+    assert!(
+        store.authenticate_api_key(&second).await.unwrap().is_none(),
+        "rotated without grace: at once here"
+    );
+}
+on_both_backends!(TestDb::new => key_changes_apply_at_once_here_and_within_a_second_elsewhere);
 
 async fn admins_and_sessions(db: TestDb) {
     let store = db.store.clone();

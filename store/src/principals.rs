@@ -1,0 +1,128 @@
+//! API keys authenticated in the last second. Every event presents its key, and reading it
+//! was the one read of an event that did not depend on the event: on SQLite a turn of the
+//! one writer thread, on PostgreSQL a round trip. A key read here within a second answers
+//! from memory instead.
+//!
+//! The store's own changes to what a key grants (revoking or rotating it, suspending its
+//! tenant, its deadline, saving rule settings) empty the cache, so they take effect at once
+//! on the server that made them. Another server sharing the database, or the command line
+//! beside a running server, is seen within a second, when the entry is read again.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::api_keys::KeyPrincipal;
+
+/// How long a key read from the database is trusted.
+const FRESH_MS: i64 = 1_000;
+/// Most keys kept: a flood of distinct valid keys empties the cache instead of growing it.
+const MAX_KEYS: usize = 10_000;
+
+struct Cached {
+    read_at: i64,
+    /// When a rotated key stops working, which may come within the second.
+    revoked_at: Option<i64>,
+    principal: KeyPrincipal,
+}
+
+/// Principals by the SHA-256 of their key.
+#[derive(Clone, Default)]
+pub(crate) struct Principals(Arc<Mutex<HashMap<String, Cached>>>);
+
+impl Principals {
+    /// The principal of the key with hash `hash` if it was read within the second and still
+    /// works at `now`.
+    pub(crate) fn get(&self, hash: &str, now: i64) -> Option<KeyPrincipal> {
+        let keys = self.0.lock().ok()?;
+        let cached = keys.get(hash)?;
+        // A clock set back makes the entry stale, not fresh for longer.
+        let fresh = (0..FRESH_MS).contains(&(now - cached.read_at));
+        let works = cached.revoked_at.is_none_or(|at| at > now);
+        (fresh && works).then(|| cached.principal.clone())
+    }
+
+    /// Keeps `principal`, read from the database at `read_at`.
+    pub(crate) fn put(&self, hash: &str, read_at: i64, revoked_at: Option<i64>, principal: KeyPrincipal) {
+        if let Ok(mut keys) = self.0.lock() {
+            if keys.len() >= MAX_KEYS && !keys.contains_key(hash) {
+                keys.clear();
+            }
+            keys.insert(hash.to_string(), Cached { read_at, revoked_at, principal });
+        }
+    }
+
+    /// Records that this request records the key's use at `now`, so that the requests after
+    /// it within the minute do not.
+    pub(crate) fn touched(&self, hash: &str, now: i64) {
+        if let Some(cached) = self.0.lock().ok().as_mut().and_then(|keys| keys.get_mut(hash)) {
+            cached.principal.last_used_at = Some(now);
+        }
+    }
+
+    /// Forgets every key: called after a change to what keys grant.
+    pub(crate) fn clear(&self) {
+        if let Ok(mut keys) = self.0.lock() {
+            keys.clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api_keys::IngestDeadline;
+    use crate::settings::SettingsVersion;
+
+    fn principal() -> KeyPrincipal {
+        KeyPrincipal {
+            tenant_id: "t".into(),
+            tenant_slug: "acme".into(),
+            key_id: "key_1".into(),
+            tenant_active: true,
+            last_used_at: None,
+            settings: SettingsVersion::default(),
+            deadline: IngestDeadline::default(),
+        }
+    }
+
+    #[test]
+    fn a_key_is_trusted_for_a_second_after_it_was_read() {
+        let cache = Principals::default();
+        cache.put("h", 10_000, None, principal());
+        assert_eq!(cache.get("h", 10_000), Some(principal()));
+        assert_eq!(cache.get("h", 10_999), Some(principal()));
+        assert_eq!(cache.get("h", 11_000), None);
+        assert_eq!(cache.get("h", 9_999), None, "a clock set back");
+        assert_eq!(cache.get("other", 10_000), None);
+    }
+
+    #[test]
+    fn a_rotated_key_stops_at_its_end_within_the_second() {
+        let cache = Principals::default();
+        cache.put("h", 10_000, Some(10_500), principal());
+        assert!(cache.get("h", 10_499).is_some());
+        assert!(cache.get("h", 10_500).is_none());
+    }
+
+    #[test]
+    fn a_touch_is_seen_by_the_next_request_and_clear_forgets_everything() {
+        let cache = Principals::default();
+        cache.put("h", 10_000, None, principal());
+        assert!(cache.get("h", 10_000).unwrap().needs_touch(10_000));
+        cache.touched("h", 10_000);
+        assert!(!cache.get("h", 10_001).unwrap().needs_touch(10_001));
+        cache.clear();
+        assert_eq!(cache.get("h", 10_001), None);
+    }
+
+    #[test]
+    fn a_full_cache_starts_over_instead_of_growing() {
+        let cache = Principals::default();
+        for i in 0..MAX_KEYS {
+            cache.put(&i.to_string(), 10_000, None, principal());
+        }
+        cache.put("one more", 10_000, None, principal());
+        assert_eq!(cache.0.lock().unwrap().len(), 1);
+        assert!(cache.get("one more", 10_000).is_some());
+    }
+}
