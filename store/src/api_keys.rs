@@ -173,8 +173,8 @@ impl Store {
         }
         let hash = ids::sha256_hex(presented);
         let now = now_ms();
-        if let Some(principal) = self.principals.get(&hash, now) {
-            return Ok(Some(self.touching(&hash, principal, now)));
+        if let Some(cached) = self.principals.get(&hash, now) {
+            return Ok(cached.map(|principal| self.touching(&hash, principal, now)));
         }
         let row = match &self.pool {
             // Every event asks, so on SQLite the event writer's connection answers, from its
@@ -192,6 +192,8 @@ impl Store {
         // The index lookup already matched the hash; comparing again in constant time keeps
         // the decision itself free of timing differences.
         let Some(r) = row.filter(|r| bool::from(r.key_hash.as_bytes().ct_eq(hash.as_bytes()))) else {
+            // A key that does not work never will: a new key is a new hash.
+            self.principals.put(&hash, now, None, None);
             return Ok(None);
         };
         let principal = KeyPrincipal {
@@ -203,7 +205,7 @@ impl Store {
             settings: SettingsVersion { global: r.global_settings_at, tenant: r.tenant_settings_at },
             deadline: IngestDeadline::from_columns(r.deadline_ms, r.fail_decision.as_deref()),
         };
-        self.principals.put(&hash, now, r.revoked_at, principal.clone());
+        self.principals.put(&hash, now, r.revoked_at, Some(principal.clone()));
         Ok(Some(self.touching(&hash, principal, now)))
     }
 

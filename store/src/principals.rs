@@ -1,7 +1,8 @@
-//! API keys authenticated in the last second. Every event presents its key, and reading it
-//! was the one read of an event that did not depend on the event: on SQLite a turn of the
-//! one writer thread, on PostgreSQL a round trip. A key read here within a second answers
-//! from memory instead.
+//! API keys read in the last second. Every event presents its key, and reading it was the one
+//! read of an event that did not depend on the event: on SQLite a turn of the one writer
+//! thread, on PostgreSQL a round trip. A key read here within a second answers from memory
+//! instead; so does one that was found not to work, which a backend still sending a revoked
+//! key would otherwise have read again with every request.
 //!
 //! The store's own changes to what a key grants (revoking or rotating it, suspending its
 //! tenant, its deadline, saving rule settings) empty the cache, so they take effect at once
@@ -22,7 +23,8 @@ struct Cached {
     read_at: i64,
     /// When a rotated key stops working, which may come within the second.
     revoked_at: Option<i64>,
-    principal: KeyPrincipal,
+    /// `None` for a key that does not work: unknown or revoked.
+    principal: Option<KeyPrincipal>,
 }
 
 /// Principals by the SHA-256 of their key.
@@ -30,19 +32,28 @@ struct Cached {
 pub(crate) struct Principals(Arc<Mutex<HashMap<String, Cached>>>);
 
 impl Principals {
-    /// The principal of the key with hash `hash` if it was read within the second and still
-    /// works at `now`.
-    pub(crate) fn get(&self, hash: &str, now: i64) -> Option<KeyPrincipal> {
+    /// If the key with hash `hash` was read within the second, its principal at `now`:
+    /// `None` when it does not work.
+    pub(crate) fn get(&self, hash: &str, now: i64) -> Option<Option<KeyPrincipal>> {
         let keys = self.0.lock().ok()?;
         let cached = keys.get(hash)?;
         // A clock set back makes the entry stale, not fresh for longer.
-        let fresh = (0..FRESH_MS).contains(&(now - cached.read_at));
+        if !(0..FRESH_MS).contains(&(now - cached.read_at)) {
+            return None;
+        }
         let works = cached.revoked_at.is_none_or(|at| at > now);
-        (fresh && works).then(|| cached.principal.clone())
+        Some(cached.principal.clone().filter(|_| works))
     }
 
-    /// Keeps `principal`, read from the database at `read_at`.
-    pub(crate) fn put(&self, hash: &str, read_at: i64, revoked_at: Option<i64>, principal: KeyPrincipal) {
+    /// Keeps what the database said of a key at `read_at`: its principal, or `None` when it
+    /// did not work.
+    pub(crate) fn put(
+        &self,
+        hash: &str,
+        read_at: i64,
+        revoked_at: Option<i64>,
+        principal: Option<KeyPrincipal>,
+    ) {
         if let Ok(mut keys) = self.0.lock() {
             if keys.len() >= MAX_KEYS && !keys.contains_key(hash) {
                 keys.clear();
@@ -54,8 +65,9 @@ impl Principals {
     /// Records that this request records the key's use at `now`, so that the requests after
     /// it within the minute do not.
     pub(crate) fn touched(&self, hash: &str, now: i64) {
-        if let Some(cached) = self.0.lock().ok().as_mut().and_then(|keys| keys.get_mut(hash)) {
-            cached.principal.last_used_at = Some(now);
+        let mut keys = self.0.lock().ok();
+        if let Some(principal) = keys.as_mut().and_then(|keys| keys.get_mut(hash)?.principal.as_mut()) {
+            principal.last_used_at = Some(now);
         }
     }
 
@@ -88,9 +100,9 @@ mod tests {
     #[test]
     fn a_key_is_trusted_for_a_second_after_it_was_read() {
         let cache = Principals::default();
-        cache.put("h", 10_000, None, principal());
-        assert_eq!(cache.get("h", 10_000), Some(principal()));
-        assert_eq!(cache.get("h", 10_999), Some(principal()));
+        cache.put("h", 10_000, None, Some(principal()));
+        assert_eq!(cache.get("h", 10_000), Some(Some(principal())));
+        assert_eq!(cache.get("h", 10_999), Some(Some(principal())));
         assert_eq!(cache.get("h", 11_000), None);
         assert_eq!(cache.get("h", 9_999), None, "a clock set back");
         assert_eq!(cache.get("other", 10_000), None);
@@ -99,18 +111,18 @@ mod tests {
     #[test]
     fn a_rotated_key_stops_at_its_end_within_the_second() {
         let cache = Principals::default();
-        cache.put("h", 10_000, Some(10_500), principal());
-        assert!(cache.get("h", 10_499).is_some());
-        assert!(cache.get("h", 10_500).is_none());
+        cache.put("h", 10_000, Some(10_500), Some(principal()));
+        assert!(cache.get("h", 10_499).unwrap().is_some());
+        assert_eq!(cache.get("h", 10_500), Some(None));
     }
 
     #[test]
     fn a_touch_is_seen_by_the_next_request_and_clear_forgets_everything() {
         let cache = Principals::default();
-        cache.put("h", 10_000, None, principal());
-        assert!(cache.get("h", 10_000).unwrap().needs_touch(10_000));
+        cache.put("h", 10_000, None, Some(principal()));
+        assert!(cache.get("h", 10_000).flatten().unwrap().needs_touch(10_000));
         cache.touched("h", 10_000);
-        assert!(!cache.get("h", 10_001).unwrap().needs_touch(10_001));
+        assert!(!cache.get("h", 10_001).flatten().unwrap().needs_touch(10_001));
         cache.clear();
         assert_eq!(cache.get("h", 10_001), None);
     }
@@ -119,10 +131,19 @@ mod tests {
     fn a_full_cache_starts_over_instead_of_growing() {
         let cache = Principals::default();
         for i in 0..MAX_KEYS {
-            cache.put(&i.to_string(), 10_000, None, principal());
+            cache.put(&i.to_string(), 10_000, None, Some(principal()));
         }
-        cache.put("one more", 10_000, None, principal());
+        cache.put("one more", 10_000, None, None);
         assert_eq!(cache.0.lock().unwrap().len(), 1);
-        assert!(cache.get("one more", 10_000).is_some());
+        assert_eq!(cache.get("one more", 10_000), Some(None));
+    }
+
+    #[test]
+    fn a_key_that_does_not_work_is_remembered_for_the_second_too() {
+        let cache = Principals::default();
+        cache.put("revoked", 10_000, None, None);
+        assert_eq!(cache.get("revoked", 10_500), Some(None));
+        cache.touched("revoked", 10_500);
+        assert_eq!(cache.get("revoked", 11_000), None);
     }
 }
