@@ -176,6 +176,7 @@ impl Store {
         if let Some(cached) = self.principals.get(&hash, now) {
             return Ok(cached.map(|principal| self.touching(&hash, principal, now)));
         }
+        let start = self.principals.read_start();
         let row = match &self.pool {
             // Every event asks, so on SQLite the event writer's connection answers, from its
             // warm cache: see `event_writer::sqlite`.
@@ -193,7 +194,7 @@ impl Store {
         // the decision itself free of timing differences.
         let Some(r) = row.filter(|r| bool::from(r.key_hash.as_bytes().ct_eq(hash.as_bytes()))) else {
             // A key that does not work never will: a new key is a new hash.
-            self.principals.put(&hash, now, None, None);
+            self.principals.put(start, &hash, now, None, None);
             return Ok(None);
         };
         let principal = KeyPrincipal {
@@ -205,7 +206,7 @@ impl Store {
             settings: SettingsVersion { global: r.global_settings_at, tenant: r.tenant_settings_at },
             deadline: IngestDeadline::from_columns(r.deadline_ms, r.fail_decision.as_deref()),
         };
-        self.principals.put(&hash, now, r.revoked_at, Some(principal.clone()));
+        self.principals.put(start, &hash, now, r.revoked_at, Some(principal.clone()));
         Ok(Some(self.touching(&hash, principal, now)))
     }
 

@@ -116,7 +116,7 @@ pub struct Store {
     /// Each tenant's effective rule settings with the versions they were read at.
     pub(crate) settings: crate::settings::SettingsCache,
     pub(crate) tenant_numbers: crate::tenants::TenantNumbers,
-    /// API keys authenticated in the last second.
+    /// What was read of API keys in the last second.
     pub(crate) principals: crate::principals::Principals,
     /// The batching event writer, which on SQLite also reads the linkage of events.
     pub(crate) events: crate::event_writer::BatchWriter,

@@ -29,14 +29,26 @@ struct Cached {
 
 /// Principals by the SHA-256 of their key.
 #[derive(Clone, Default)]
-pub(crate) struct Principals(Arc<Mutex<HashMap<String, Cached>>>);
+pub(crate) struct Principals(Arc<Mutex<Keys>>);
+
+#[derive(Default)]
+struct Keys {
+    by_hash: HashMap<String, Cached>,
+    /// Counts the clears: a read that started before one may have read what it undid.
+    generation: u64,
+}
+
+/// When a read of a key from the database started, to [keep](Principals::put) what it read
+/// only if no change came in between.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ReadStart(u64);
 
 impl Principals {
     /// If the key with hash `hash` was read within the second, its principal at `now`:
     /// `None` when it does not work.
     pub(crate) fn get(&self, hash: &str, now: i64) -> Option<Option<KeyPrincipal>> {
         let keys = self.0.lock().ok()?;
-        let cached = keys.get(hash)?;
+        let cached = keys.by_hash.get(hash)?;
         // A clock set back makes the entry stale, not fresh for longer.
         if !(0..FRESH_MS).contains(&(now - cached.read_at)) {
             return None;
@@ -45,28 +57,38 @@ impl Principals {
         Some(cached.principal.clone().filter(|_| works))
     }
 
+    /// Taken before reading a key from the database.
+    pub(crate) fn read_start(&self) -> ReadStart {
+        ReadStart(self.0.lock().map(|keys| keys.generation).unwrap_or(u64::MAX))
+    }
+
     /// Keeps what the database said of a key at `read_at`: its principal, or `None` when it
-    /// did not work.
+    /// did not work. Not when a change cleared the cache since `start`: the read may predate
+    /// it, and would keep a revoked key working for a second on the server that revoked it.
     pub(crate) fn put(
         &self,
+        start: ReadStart,
         hash: &str,
         read_at: i64,
         revoked_at: Option<i64>,
         principal: Option<KeyPrincipal>,
     ) {
-        if let Ok(mut keys) = self.0.lock() {
-            if keys.len() >= MAX_KEYS && !keys.contains_key(hash) {
-                keys.clear();
-            }
-            keys.insert(hash.to_string(), Cached { read_at, revoked_at, principal });
+        let Ok(mut keys) = self.0.lock() else { return };
+        if keys.generation != start.0 {
+            return;
         }
+        if keys.by_hash.len() >= MAX_KEYS && !keys.by_hash.contains_key(hash) {
+            keys.by_hash.clear();
+        }
+        keys.by_hash.insert(hash.to_string(), Cached { read_at, revoked_at, principal });
     }
 
     /// Records that this request records the key's use at `now`, so that the requests after
     /// it within the minute do not.
     pub(crate) fn touched(&self, hash: &str, now: i64) {
         let mut keys = self.0.lock().ok();
-        if let Some(principal) = keys.as_mut().and_then(|keys| keys.get_mut(hash)?.principal.as_mut()) {
+        if let Some(principal) = keys.as_mut().and_then(|keys| keys.by_hash.get_mut(hash)?.principal.as_mut())
+        {
             principal.last_used_at = Some(now);
         }
     }
@@ -74,7 +96,8 @@ impl Principals {
     /// Forgets every key: called after a change to what keys grant.
     pub(crate) fn clear(&self) {
         if let Ok(mut keys) = self.0.lock() {
-            keys.clear();
+            keys.by_hash.clear();
+            keys.generation += 1;
         }
     }
 }
@@ -100,7 +123,7 @@ mod tests {
     #[test]
     fn a_key_is_trusted_for_a_second_after_it_was_read() {
         let cache = Principals::default();
-        cache.put("h", 10_000, None, Some(principal()));
+        cache.put(cache.read_start(), "h", 10_000, None, Some(principal()));
         assert_eq!(cache.get("h", 10_000), Some(Some(principal())));
         assert_eq!(cache.get("h", 10_999), Some(Some(principal())));
         assert_eq!(cache.get("h", 11_000), None);
@@ -111,7 +134,7 @@ mod tests {
     #[test]
     fn a_rotated_key_stops_at_its_end_within_the_second() {
         let cache = Principals::default();
-        cache.put("h", 10_000, Some(10_500), Some(principal()));
+        cache.put(cache.read_start(), "h", 10_000, Some(10_500), Some(principal()));
         assert!(cache.get("h", 10_499).unwrap().is_some());
         assert_eq!(cache.get("h", 10_500), Some(None));
     }
@@ -119,7 +142,7 @@ mod tests {
     #[test]
     fn a_touch_is_seen_by_the_next_request_and_clear_forgets_everything() {
         let cache = Principals::default();
-        cache.put("h", 10_000, None, Some(principal()));
+        cache.put(cache.read_start(), "h", 10_000, None, Some(principal()));
         assert!(cache.get("h", 10_000).flatten().unwrap().needs_touch(10_000));
         cache.touched("h", 10_000);
         assert!(!cache.get("h", 10_001).flatten().unwrap().needs_touch(10_001));
@@ -131,19 +154,30 @@ mod tests {
     fn a_full_cache_starts_over_instead_of_growing() {
         let cache = Principals::default();
         for i in 0..MAX_KEYS {
-            cache.put(&i.to_string(), 10_000, None, Some(principal()));
+            cache.put(cache.read_start(), &i.to_string(), 10_000, None, Some(principal()));
         }
-        cache.put("one more", 10_000, None, None);
-        assert_eq!(cache.0.lock().unwrap().len(), 1);
+        cache.put(cache.read_start(), "one more", 10_000, None, None);
+        assert_eq!(cache.0.lock().unwrap().by_hash.len(), 1);
         assert_eq!(cache.get("one more", 10_000), Some(None));
     }
 
     #[test]
     fn a_key_that_does_not_work_is_remembered_for_the_second_too() {
         let cache = Principals::default();
-        cache.put("revoked", 10_000, None, None);
+        cache.put(cache.read_start(), "revoked", 10_000, None, None);
         assert_eq!(cache.get("revoked", 10_500), Some(None));
         cache.touched("revoked", 10_500);
         assert_eq!(cache.get("revoked", 11_000), None);
+    }
+
+    #[test]
+    fn a_read_that_started_before_a_change_is_not_kept() {
+        let cache = Principals::default();
+        let start = cache.read_start();
+        cache.clear();
+        cache.put(start, "h", 10_000, None, Some(principal()));
+        assert_eq!(cache.get("h", 10_000), None);
+        cache.put(cache.read_start(), "h", 10_000, None, Some(principal()));
+        assert!(cache.get("h", 10_000).is_some());
     }
 }
