@@ -13,10 +13,15 @@ use std::hint::black_box;
 
 /// A collector payload as a real browser sends it, with a full pointer path.
 fn event() -> IngestRequest {
+    serde_json::from_value(body()).expect("valid event")
+}
+
+/// The body of [`event`] as a client backend posts it.
+fn body() -> serde_json::Value {
     let path: Vec<serde_json::Value> = (0..120)
         .map(|i| serde_json::json!({ "x": 100 + i * 3, "y": 200 + (i % 17), "t": 1000 + i * 60 }))
         .collect();
-    serde_json::from_value(serde_json::json!({
+    serde_json::json!({
         "type": "SIGNUP",
         "email": "Jane.Doe+promo@gmail.com",
         "externalUserId": "user-42",
@@ -34,8 +39,7 @@ fn event() -> IngestRequest {
         },
         "behavior": { "formStartedAt": 1700000000000i64, "formSubmittedAt": 1700000009000i64,
                       "mousePath": path, "keystrokeCount": 31 }
-    }))
-    .expect("valid event")
+    })
 }
 
 fn reputation() -> Reputation {
@@ -58,6 +62,10 @@ fn bench(c: &mut Criterion) {
             let signals = derive(req, &rep, &geo);
             assess(req, &signals, black_box(&linkage), &config)
         })
+    });
+    let bytes = serde_json::to_vec(&body()).expect("serializable");
+    c.bench_function("parse one signup body", |b| {
+        b.iter(|| doorman_engine::json::parse::<IngestRequest>(black_box(&bytes)).expect("valid"))
     });
 }
 

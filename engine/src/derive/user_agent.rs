@@ -1,13 +1,22 @@
 //! Browser, operating system and crawler detection from the `User-Agent` string, by the
 //! woothee parser (its project keeps the pattern set shared by many languages up to date).
 
-use std::sync::LazyLock;
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
 
 use woothee::parser::Parser;
 
 static PARSER: LazyLock<Parser> = LazyLock::new(Parser::new);
 
-#[derive(Debug, Default, PartialEq)]
+/// Agents already parsed. A site's traffic comes from a few hundred distinct agents, and
+/// parsing one took about as long as the rest of a device's derivation. Emptied when full, so
+/// that a flood of made-up agents costs a parse each, not memory.
+static PARSED: LazyLock<Mutex<HashMap<String, UserAgent>>> = LazyLock::new(Default::default);
+const MAX_PARSED: usize = 4_096;
+/// Longer agents are parsed each time rather than kept: no browser's is near this.
+const MAX_KEPT_LENGTH: usize = 512;
+
+#[derive(Debug, Default, Clone, PartialEq)]
 pub(super) struct UserAgent {
     /// Name and major version, e.g. `Chrome 131`.
     pub browser: Option<String>,
@@ -24,6 +33,24 @@ fn known(value: &str) -> Option<&str> {
 }
 
 pub(super) fn parse(ua: &str) -> UserAgent {
+    if ua.len() > MAX_KEPT_LENGTH {
+        return parse_now(ua);
+    }
+    // A poisoned lock only means another request panicked mid-insert; the map is still whole.
+    let cached = PARSED.lock().unwrap_or_else(|e| e.into_inner()).get(ua).cloned();
+    if let Some(parsed) = cached {
+        return parsed;
+    }
+    let parsed = parse_now(ua);
+    let mut map = PARSED.lock().unwrap_or_else(|e| e.into_inner());
+    if map.len() >= MAX_PARSED {
+        map.clear();
+    }
+    map.insert(ua.to_string(), parsed.clone());
+    parsed
+}
+
+fn parse_now(ua: &str) -> UserAgent {
     let Some(result) = PARSER.parse(ua) else {
         return UserAgent::default();
     };
@@ -75,5 +102,20 @@ mod tests {
         assert!(parse("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)").crawler);
         assert_eq!(parse(""), UserAgent::default());
         assert_eq!(parse("something odd").browser, None);
+    }
+
+    #[test]
+    fn a_kept_agent_reads_as_parsed_and_the_kept_ones_stay_bounded() {
+        let ua = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) \
+                  Version/17.5 Safari/605.1.15";
+        assert_eq!(parse(ua), parse_now(ua));
+        assert_eq!(parse(ua), parse_now(ua));
+        for i in 0..MAX_PARSED + 10 {
+            parse(&format!("Mozilla/5.0 (X11; Linux x86_64; rv:{i}.0) Gecko/20100101 Firefox/{i}.0"));
+        }
+        assert!(PARSED.lock().unwrap().len() <= MAX_PARSED);
+        let long = format!("Mozilla/5.0 {}", "x".repeat(MAX_KEPT_LENGTH));
+        parse(&long);
+        assert!(!PARSED.lock().unwrap().contains_key(&long));
     }
 }
