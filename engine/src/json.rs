@@ -140,32 +140,23 @@ mod tests {
         assert!(parse::<Body>(shallow.as_bytes()).is_ok());
     }
 
-    /// The scan byte by byte, as the definition reads.
+    /// The scan byte by byte, as the definition reads: the deepest nesting outside strings.
     fn exceeds_by_bytes(bytes: &[u8], max: usize) -> bool {
-        let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+        let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
         for &b in bytes {
-            if in_string {
-                match b {
-                    _ if escaped => escaped = false,
-                    b'\\' => escaped = true,
-                    b'"' => in_string = false,
-                    _ => {}
-                }
-                continue;
-            }
-            match b {
-                b'"' => in_string = true,
-                b'[' | b'{' => {
+            match (in_string, b) {
+                (true, _) if escaped => escaped = false,
+                (true, b'\\') => escaped = true,
+                (_, b'"') => in_string = !in_string,
+                (false, b'[' | b'{') => {
                     depth += 1;
-                    if depth > max {
-                        return true;
-                    }
+                    deepest = deepest.max(depth);
                 }
-                b']' | b'}' => depth = depth.saturating_sub(1),
+                (false, b']' | b'}') => depth = depth.saturating_sub(1),
                 _ => {}
             }
         }
-        false
+        deepest > max
     }
 
     proptest::proptest! {
