@@ -19,8 +19,8 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, EngineError> {
         });
     }
     // Most bodies are valid: they are parsed once, without the path tracking that names a
-    // failing field, which more than doubled the parser's time. A body that fails is parsed again with
-    // it, and fails there in the same place.
+    // failing field, which more than doubled the parser's time. A body that fails is parsed
+    // again with it, and fails there in the same place.
     if let Ok(value) = from_slice(bytes) {
         return Ok(value);
     }
