@@ -6,10 +6,11 @@
 //!
 //! The writer is a task that sends each batch to PostgreSQL in one call of a function that
 //! writes its rows (`postgres.rs`), or, on SQLite, a thread of its own that runs the batch's
-//! statements on its own connection (`sqlite.rs`), with another thread that checkpoints
-//! the WAL (`checkpoint.rs`).
+//! statements on its own connection (`sqlite.rs`), which writes the WAL once a commit
+//! (`gathered_wal.rs`), with another thread that checkpoints the WAL (`checkpoint.rs`).
 
 mod checkpoint;
+mod gathered_wal;
 mod postgres;
 mod sqlite;
 

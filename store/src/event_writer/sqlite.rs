@@ -18,7 +18,7 @@
 use std::path::Path;
 
 use rusqlite::types::{ToSql, Value};
-use rusqlite::{Connection, Row, Statement, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, Row, Statement, TransactionBehavior};
 use tokio::sync::mpsc;
 
 use super::{EventWrite, Job, INSERT_EVENT, KEY_OWNER, LINK_USER, MAX_BATCH, TOUCH_KEY};
@@ -43,7 +43,9 @@ pub(crate) enum Task {
 /// Opens the writer's connection to the database at `path` and starts the thread that
 /// serves the queue until every sender is gone.
 pub(super) fn spawn(path: &Path, queue: mpsc::Receiver<Task>, sync: SqliteSync) -> Result<()> {
-    let mut conn = open(path, sync)?;
+    // Its WAL writes are gathered into one a commit: see `gathered_wal.rs`.
+    let vfs = super::gathered_wal::vfs_name()?;
+    let mut conn = settings(Connection::open_with_flags_and_vfs(path, OpenFlags::default(), vfs)?, sync)?;
     conn.set_prepared_statement_cache_capacity(32);
     // Reads of pages not in the cache come from the mapped file instead of a system call
     // and a copy each: at a million events most of an event's index pages are not, and
@@ -59,7 +61,11 @@ pub(super) fn spawn(path: &Path, queue: mpsc::Receiver<Task>, sync: SqliteSync) 
 
 /// A connection to the database at `path` with the store's settings.
 pub(super) fn open(path: &Path, sync: SqliteSync) -> Result<Connection> {
-    let conn = Connection::open(path)?;
+    settings(Connection::open(path)?, sync)
+}
+
+/// `conn` with the store's settings.
+fn settings(conn: Connection, sync: SqliteSync) -> Result<Connection> {
     for (name, value) in SQLITE_PRAGMAS {
         conn.pragma_update(None, name, value)?;
     }
