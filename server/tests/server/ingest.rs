@@ -1,5 +1,7 @@
 use serde_json::{json, Value};
 
+use doorman_engine::score::Decision;
+use doorman_store::api_keys::IngestDeadline;
 use doorman_store::on_both_backends;
 
 use crate::harness::{fired, seed_003_signup, Options, TestApp};
@@ -297,6 +299,10 @@ async fn metrics_count_decisions_rules_latency_and_rejections() {
 /// Many events at once are committed in batches, some of one device: every acknowledged one is
 /// stored with its rows, and a later event sees the earlier ones.
 async fn concurrent_events_are_all_stored(app: TestApp) {
+    // About storing, not speed: on a busy machine 120 requests at once took PostgreSQL past
+    // the default deadline, whose degraded answers name no event.
+    let patient = IngestDeadline { deadline_ms: 30_000, fail_decision: Decision::Allow };
+    app.store.set_ingest_deadline(&app.tenant_id, patient).await.unwrap();
     let app = std::sync::Arc::new(app);
     let mut sending = tokio::task::JoinSet::new();
     for n in 0..120 {
@@ -306,7 +312,7 @@ async fn concurrent_events_are_all_stored(app: TestApp) {
             body["device"]["screen"]["width"] = json!(1000 + n % 30);
             let (status, scored) = app.ingest(&body).await;
             assert_eq!(status, 200, "{scored}");
-            scored["eventId"].as_str().unwrap().to_string()
+            scored["eventId"].as_str().unwrap_or_else(|| panic!("no event id: {scored}")).to_string()
         });
     }
     let mut ids = Vec::new();
