@@ -43,7 +43,7 @@ pub(crate) enum Task {
 /// Opens the writer's connection to the database at `path` and starts the thread that
 /// serves the queue until every sender is gone.
 pub(super) fn spawn(path: &Path, queue: mpsc::Receiver<Task>, sync: SqliteSync) -> Result<()> {
-    // Its WAL writes are gathered into one a commit: see `gathered_wal.rs`.
+    // It writes each commit's WAL frames in one go: see `gathered_wal.rs`.
     let vfs = super::gathered_wal::vfs_name()?;
     let mut conn = settings(Connection::open_with_flags_and_vfs(path, OpenFlags::default(), vfs)?, sync)?;
     conn.set_prepared_statement_cache_capacity(32);
