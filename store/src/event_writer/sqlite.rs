@@ -30,6 +30,11 @@ use crate::{Result, StoreError};
 /// How much of the database file the writer maps into memory: SQLite's ceiling in this
 /// build, 2 GB.
 const WRITER_MMAP_BYTES: i64 = 0x7fff_0000;
+/// The writer's page cache, in KiB: 64 MB, where SQLite's default is 2. At a million events
+/// the indexes' inner pages alone take more than 2 MB, so every descent to a leaf read some
+/// of them again, and pages an earlier batch changed came back from the WAL with a system
+/// call each (see docs/performance.md, "The event writer's cache").
+const WRITER_CACHE_KIB: i64 = 65_536;
 
 /// What the thread is asked to do. A write is large, but queued by value: one task of each
 /// kind comes with every event, and boxing would only add an allocation to each.
@@ -52,6 +57,7 @@ pub(super) fn spawn(path: &Path, queue: mpsc::Receiver<Task>, sync: SqliteSync) 
     // reading them took two fifths of this thread's time.
     let _mapped: i64 =
         conn.query_row(&format!("PRAGMA mmap_size = {WRITER_MMAP_BYTES}"), [], |row| row.get(0))?;
+    conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
     std::thread::Builder::new()
         .name("sqlite-events".into())
         .spawn(move || serve(&mut conn, queue))
