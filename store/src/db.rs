@@ -22,21 +22,21 @@ pub(crate) const SQLITE_PRAGMAS: &[(&str, &str)] = &[
     ("wal_autocheckpoint", "0"),
 ];
 
-/// Turns off SQLite's count of the memory it holds, before the process opens its first
-/// database. Each of SQLite's allocations and frees took a lock of the whole library to keep
-/// that count, which nothing here reads: at a million events a twentieth of the event
-/// writer's time (see docs/performance.md, "The event writer's cache").
-fn without_memory_statistics() {
+/// Sets SQLite up before the process opens its first database, which SQLite requires: its
+/// count of the memory it holds off (each of its allocations and frees took a lock of the
+/// whole library to keep that count, which nothing here reads: at a million events a
+/// twentieth of the event writer's time, see docs/performance.md, "The event writer's
+/// cache"), and its page cache wrapped so that a commit does not walk it (`page_cache.rs`).
+fn configure_sqlite() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        // SAFETY: both take and return plain integers. Once SQLite is initialised it refuses
-        // the setting (SQLITE_MISUSE) and changes nothing, as when a test process opened a
-        // database before; a server opens none before this. The result is not needed: the
-        // setting only saves time.
+        // SAFETY: MEMSTATUS takes and returns plain integers. Once SQLite is initialised it
+        // refuses both settings (SQLITE_MISUSE) and changes nothing, as when a test process
+        // opened a database before; a server opens none before this. Either only saves time.
         unsafe {
             rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int);
-            rusqlite::ffi::sqlite3_initialize();
         }
+        crate::page_cache::install();
     });
 }
 
@@ -152,7 +152,7 @@ impl Store {
     /// Like [`Store::connect`], with SQLite's durability `sync` (PostgreSQL's is the server's).
     pub async fn connect_with(url: &str, max_connections: u32, sync: SqliteSync) -> Result<Self> {
         if url.starts_with("sqlite:") {
-            without_memory_statistics();
+            configure_sqlite();
             let mut options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 // WAL lets the dashboard read while ingest writes.

@@ -20,6 +20,7 @@ pub mod export;
 mod linkage;
 pub mod overview;
 pub mod packed_json;
+mod page_cache;
 mod principals;
 mod read_connections;
 pub mod reputation;

@@ -8,9 +8,9 @@
 //! linkage. A connection's page cache is dropped whenever another connection has written
 //! since its last read, so on a reader every such query read all its pages again from the
 //! file, while the writer's cache holds what the last batches touched. Moving the linkage
-//! here took the readers' CPU per event from more than the writer's to nothing. A larger
-//! cache than SQLite's 2 MB made ingest slower (measured at 8, 64, 128 and 256 MB); mapping
-//! the file instead made it faster.
+//! here took the readers' CPU per event from more than the writer's to nothing. The writer
+//! maps the file and keeps a larger page cache than SQLite's 2 MB, which its commits no
+//! longer walk (`page_cache.rs`).
 //!
 //! The store's other writes keep their own connection. SQLite lets one of them write at a
 //! time; the other waits for the lock (`busy_timeout`).
