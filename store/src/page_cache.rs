@@ -103,9 +103,7 @@ unsafe extern "C" fn create(page_size: c_int, extra: c_int, purgeable: c_int) ->
     if cache.is_null() {
         return cache;
     }
-    let page_size = c_uint::try_from(page_size).unwrap_or(1).max(1);
-    let wrapped = Cache { inner: cache, lock_page: PENDING_BYTE / page_size + 1, bound: 0, at_lock_page: 0 };
-    Box::into_raw(Box::new(wrapped)).cast()
+    Box::into_raw(Box::new(Cache::new(cache, page_size))).cast()
 }
 
 /// The wrapper's state of `cache`, which `create` made.
@@ -189,6 +187,12 @@ unsafe extern "C" fn shrink(cache: *mut sqlite3_pcache) {
 }
 
 impl Cache {
+    /// The wrapper of SQLite's cache `inner` of pages of `page_size` bytes, holding none yet.
+    fn new(inner: *mut sqlite3_pcache, page_size: c_int) -> Self {
+        let page_size = c_uint::try_from(page_size).unwrap_or(1).max(1);
+        Cache { inner, lock_page: PENDING_BYTE / page_size + 1, bound: 0, at_lock_page: 0 }
+    }
+
     /// Notes that a page may now be held under `key`.
     fn held(&mut self, key: c_uint) {
         if key == self.lock_page {
@@ -225,7 +229,7 @@ mod tests {
     use super::*;
 
     fn cache() -> Cache {
-        Cache { inner: std::ptr::null_mut(), lock_page: PENDING_BYTE / 4096 + 1, bound: 0, at_lock_page: 0 }
+        Cache::new(std::ptr::null_mut(), 4096)
     }
 
     #[test]
