@@ -39,9 +39,11 @@ const START_OVER_AT_FRAMES: i64 = 4_096;
 /// worth only when readers kept the writer's checkpoint from finishing.
 const RESTART_AT_FRAMES: i64 = 262_144;
 /// How many pages a round may copy and still leave few enough for the writer to copy; and
-/// how many rounds may run to get there.
+/// how many rounds may run to get there. At a million events four rounds still left the
+/// writer 2 to 7 thousand pages to copy and sync, every event waiting 60 to 120 ms; eight
+/// gave 1.05 × the events a second (docs/performance.md, "Where a million costs more").
 const TAIL_FRAMES: i64 = 256;
-const TAIL_ROUNDS: usize = 4;
+const TAIL_ROUNDS: usize = 8;
 
 /// Starts the thread that checkpoints the database at `path` until the event writer is gone.
 pub(super) fn spawn(path: &Path, writer: mpsc::WeakSender<Task>, sync: crate::db::SqliteSync) -> Result<()> {
