@@ -135,7 +135,7 @@ measured() {
   local name="$1" before after line
   shift
   before=($(cpu_and_events "$name"))
-  line=$("$loadgen" --url "http://127.0.0.1:${ports[$name]}" --keys "$(cat "$work/$name.keys")" "$@")
+  line=$(drive "$name" "$@")
   after=($(cpu_and_events "$name"))
   echo "$line"
   sed -E 's/.*: ([0-9]+) events in ([0-9.]+) s = .*/\1 \2/' <<<"$line" >>"$work/$name.tally"
@@ -155,10 +155,16 @@ rate() {
   awk '{ n += $1; s += $2 } END { printf "%.0f", n / s }' "$work/$1.tally"
 }
 
+# Runs the load generator against server NAME with the rest of the arguments.
+drive() {
+  local name="$1"
+  shift
+  "$loadgen" --url "http://127.0.0.1:${ports[$name]}" --keys "$(cat "$work/$name.keys")" "$@"
+}
+
 # Sends NAME's server COUNT events with load generator run RUN, unmeasured.
 fill() {
-  "$loadgen" --url "http://127.0.0.1:${ports[$1]}" --keys "$(cat "$work/$1.keys")" \
-    --concurrency "$4" --events "$2" --run "$3" --label "fill" >/dev/null
+  drive "$1" --concurrency "$4" --events "$2" --run "$3" --label "fill" >/dev/null
 }
 
 bench() {
@@ -193,8 +199,7 @@ bench() {
   for round in $(seq 1 "$rounds"); do
     restore "$small"
     start "$small" 3390
-    "$loadgen" --url "http://127.0.0.1:${ports[$small]}" --keys "$(cat "$work/$small.keys")" \
-      --concurrency "$concurrency" --seconds 2 --run "$((100 + round))" --label warm >/dev/null
+    drive "$small" --concurrency "$concurrency" --seconds 2 --run "$((100 + round))" --label warm >/dev/null
     measured "$small" --concurrency "$concurrency" --seconds "$seconds" --run "$((10 + round))" \
       --label "$backend at 10k events, round $round"
     stop "$small"
